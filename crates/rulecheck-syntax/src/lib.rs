@@ -1,0 +1,1 @@
+//! Junos configuration parser.
