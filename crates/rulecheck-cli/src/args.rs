@@ -1,0 +1,68 @@
+//! Command-line arguments: they mirror the flags and only validate; [`crate::settings`] turns them into
+//! settings merged with `rulecheck.toml`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Validates Junos firewall filters and BGP flow routes before they reach a router.
+#[derive(Debug, Parser)]
+#[command(name = "rulecheck", version, about, long_about = None)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check configuration files and report findings.
+    Lint(LintArgs),
+    /// List every rule code with its name and default severity.
+    Rules,
+    /// Explain what a rule checks and why.
+    Explain {
+        /// A code such as RC101, or a rule name.
+        code: String,
+    },
+}
+
+/// Options shared by the commands that read configuration.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Files or directories to check (`-` reads standard input). Default: the files named in rulecheck.toml.
+    pub paths: Vec<PathBuf>,
+    /// The config file (default: rulecheck.toml in the current directory or the nearest parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding reaches this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Check all paths together as one configuration.
+    #[arg(long)]
+    pub merge: bool,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A report with the source line underlined.
+    Human,
+    /// One JSON object (see the JSON format in the README).
+    Json,
+}
+
+/// Severities for `--fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Fail on errors only.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Info,
+}

@@ -1,0 +1,114 @@
+//! Turns path arguments into configuration files.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::run::Error;
+
+/// Extensions of configuration files found in directories.
+const EXTENSIONS: &[&str] = &["conf", "junos", "set"];
+
+/// The largest file read. Larger input is refused with a message rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Directory levels walked below a path argument.
+const MAX_DEPTH: usize = 32;
+
+/// One file to read: its display name and where to read it from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input {
+    /// The name shown in findings.
+    pub name: String,
+    /// The path, or `None` for standard input.
+    pub path: Option<PathBuf>,
+}
+
+/// Expands path arguments: files as given, directories to their configuration files in sorted order.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>, Error> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                name: "-".into(),
+                path: None,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(path, 0, &mut found)?;
+            if found.is_empty() {
+                return Err(Error::Input(format!(
+                    "{}: no configuration files (*.conf, *.junos, *.set) in this directory",
+                    path.display()
+                )));
+            }
+            found.sort();
+            inputs.extend(found.into_iter().map(|p| Input {
+                name: p.display().to_string(),
+                path: Some(p),
+            }));
+        } else {
+            inputs.push(Input {
+                name: path.display().to_string(),
+                path: Some(path.clone()),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Error> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::Input(format!("cannot read directory {}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry
+            .map_err(|e| Error::Input(format!("cannot read directory {}: {e}", dir.display())))?;
+        let path = entry.path();
+        let file_type = entry
+            .file_type()
+            .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
+        if file_type.is_dir() {
+            if !entry.file_name().to_string_lossy().starts_with('.') {
+                walk(&path, depth + 1, found)?;
+            }
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e))
+        {
+            if file_type.is_symlink() && std::fs::metadata(&path).is_err() {
+                return Err(Error::Input(format!(
+                    "{}: broken symbolic link",
+                    path.display()
+                )));
+            }
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads an input's bytes, refusing more than [`MAX_FILE_BYTES`].
+pub fn read(input: &Input) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    let limit = MAX_FILE_BYTES + 1;
+    let result = match &input.path {
+        None => std::io::stdin().lock().take(limit).read_to_end(&mut bytes),
+        Some(path) => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes)),
+    };
+    result.map_err(|e| Error::Input(format!("cannot read {}: {e}", input.name)))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Input(format!(
+            "{}: file is larger than {} MiB; rulecheck refuses input this large",
+            input.name,
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,158 @@
+//! `--format json`.
+//!
+//! # Format
+//!
+//! Exactly one JSON object on standard output, built from typed structs (never by string concatenation).
+//!
+//! ## Wire format
+//!
+//! `version` (always 1), `diagnostics` (in canonical order: file, position, code), and `summary` (counts by
+//! severity). Each diagnostic has `code`, `name`, `severity`, `message`, `file`, `line`, `column`,
+//! `end_line`, `end_column` (1-based; columns count characters), `filter`, `term`, `route` (null where they
+//! do not apply), `related` (secondary places) and `witness` (an example packet, or null).
+//!
+//! ## Example
+//!
+//! ```json
+//! { "version": 1,
+//!   "diagnostics": [ { "code": "RC101", "name": "packet-length-impossible", "severity": "error", … } ],
+//!   "summary": { "error": 1, "warning": 0, "info": 0 } }
+//! ```
+
+use std::io::Write;
+
+use rulecheck_syntax::{Diagnostic, Loc, SourceMap, Witness};
+use serde::Serialize;
+
+use super::Summary;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    filter: Option<&'a str>,
+    term: Option<&'a str>,
+    route: Option<&'a str>,
+    related: Vec<Related<'a>>,
+    witness: Option<JsonWitness<'a>>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    message: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct JsonWitness<'a> {
+    family: &'a str,
+    protocol: u8,
+    source: &'a str,
+    destination: &'a str,
+    source_port: Option<u16>,
+    destination_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icmp_code: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp_flags: Option<u8>,
+    packet_length: u32,
+    dscp: u8,
+    fragment_offset: u16,
+    ttl: u8,
+}
+
+impl<'a> JsonWitness<'a> {
+    fn from(w: &'a Witness) -> Self {
+        Self {
+            family: w.family,
+            protocol: w.protocol,
+            source: &w.source,
+            destination: &w.destination,
+            source_port: w.source_port,
+            destination_port: w.destination_port,
+            icmp_type: w.icmp_type,
+            icmp_code: w.icmp_code,
+            tcp_flags: w.tcp_flags,
+            packet_length: w.packet_length,
+            dscp: w.dscp,
+            fragment_offset: w.fragment_offset,
+            ttl: w.ttl,
+        }
+    }
+}
+
+fn position(sources: &SourceMap, loc: Loc) -> (&str, (u32, u32), (u32, u32)) {
+    let file = sources.get(loc.file);
+    (
+        file.name.as_str(),
+        file.line_col(loc.span.start),
+        file.line_col(loc.span.end),
+    )
+}
+
+/// Writes the report.
+pub fn write(
+    out: &mut dyn Write,
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> std::io::Result<()> {
+    let report = Report {
+        version: 1,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| {
+                let (file, (line, column), (end_line, end_column)) = position(sources, d.loc);
+                JsonDiagnostic {
+                    code: d.code.as_str(),
+                    name: d.code.name(),
+                    severity: d.severity.as_str(),
+                    message: &d.message,
+                    file,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    filter: d.filter.as_deref(),
+                    term: d.term.as_deref(),
+                    route: d.route.as_deref(),
+                    related: d
+                        .related
+                        .iter()
+                        .map(|r| {
+                            let (file, (line, column), _) = position(sources, r.loc);
+                            Related {
+                                message: &r.message,
+                                file,
+                                line,
+                                column,
+                            }
+                        })
+                        .collect(),
+                    witness: d.witness.as_ref().map(JsonWitness::from),
+                }
+            })
+            .collect(),
+        summary: Summary::of(diagnostics),
+    };
+    serde_json::to_writer(&mut *out, &report)?;
+    writeln!(out)
+}

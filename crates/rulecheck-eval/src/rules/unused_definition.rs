@@ -1,0 +1,88 @@
+//! RC011 unused-definition.
+
+use std::collections::HashSet;
+
+use rulecheck_syntax::model::{ActionKind, Values};
+use rulecheck_syntax::{Code, Diagnostic};
+
+use crate::Context;
+
+rule! {
+    /// ## What it does
+    /// Reports a prefix list or policer that nothing uses, and — in a configuration that has interfaces — a
+    /// filter that no interface binds and no other filter nests.
+    ///
+    /// ## Why is this bad?
+    /// Dead definitions mislead: someone edits the prefix list `bgp-peers` expecting the edge filter to
+    /// change, and nothing changes. An unbound filter protects nothing; often the binding was forgotten.
+    ///
+    /// ## Example
+    /// ```text
+    /// policy-options {
+    ///     prefix-list old-peers { 192.0.2.1/32; }    # referenced nowhere
+    /// }
+    /// ```
+    pub struct UnusedDefinition => UnusedDefinition;
+}
+
+/// Reports every unused definition.
+pub fn check(cx: &mut Context<'_>) {
+    let config = cx.config;
+    let mut used_lists = HashSet::new();
+    let mut used_policers = HashSet::new();
+    let mut used_filters = HashSet::new();
+    for filter in &config.filters {
+        for term in &filter.terms {
+            for condition in &term.conditions {
+                if let Values::PrefixLists(refs) = &condition.values {
+                    used_lists.extend(refs.iter().map(|r| r.name.text.as_str()));
+                }
+            }
+            for action in &term.actions {
+                if let ActionKind::Policer(name) = &action.kind {
+                    used_policers.insert(name.text.as_str());
+                }
+            }
+            if let Some(nested) = &term.filter {
+                used_filters.insert(nested.text.as_str());
+            }
+        }
+    }
+    for interface in &config.interfaces {
+        for unit in &interface.units {
+            used_filters.extend(unit.filters.iter().map(|b| b.filter.text.as_str()));
+        }
+    }
+    for list in &config.prefix_lists {
+        if !used_lists.contains(list.name.text.as_str()) && list.apply_path.is_none() {
+            cx.push(Diagnostic::new(
+                Code::UnusedDefinition,
+                list.name.loc,
+                format!("prefix list `{}` is not used by any filter", list.name.text),
+            ));
+        }
+    }
+    for policer in &config.policers {
+        if !used_policers.contains(policer.name.text.as_str()) {
+            cx.push(Diagnostic::new(
+                Code::UnusedDefinition,
+                policer.name.loc,
+                format!("policer `{}` is not used by any filter", policer.name.text),
+            ));
+        }
+    }
+    if config.has_interfaces {
+        for filter in &config.filters {
+            if !used_filters.contains(filter.name.text.as_str()) {
+                cx.push(Diagnostic::new(
+                    Code::UnusedDefinition,
+                    filter.name.loc,
+                    format!(
+                        "filter `{}` is not applied to any interface",
+                        filter.name.text
+                    ),
+                ));
+            }
+        }
+    }
+}

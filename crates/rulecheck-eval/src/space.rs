@@ -1,0 +1,1213 @@
+//! The header-space algebra: exact set operations over packet headers.
+//!
+//! A [`HeaderSpace`] is a set of packets of one address family. It is kept as a union of pairwise
+//! disjoint [`Cube`]s; a cube is a product of one [`IntervalSet`] per [`Field`]. Intersection,
+//! union, difference, subset and emptiness are exact: no packet is ever added or lost by
+//! approximation, so a claim built on them ("this term matches nothing") holds for every packet.
+//!
+//! # Absent fields
+//!
+//! A field a packet does not carry is one more value of the field's domain, just above the wire
+//! values: [`PORT_ABSENT`], [`ICMP_ABSENT`] and [`TCP_FLAGS_ABSENT`]. A condition on ports is a set
+//! of wire values, so it never contains the absent value and excludes the packets without ports,
+//! as Junos does.
+//!
+//! # Validity
+//!
+//! Not every point of the product of the domains is a packet: an ICMP packet has no ports, a
+//! non-first fragment has no transport header, every packet has a floor and a ceiling on its
+//! length. The set V of real packets (exactly those [`Packet::is_valid`] accepts) is itself a small
+//! union of cubes, and every space is kept inside it: [`HeaderSpace::universe`] is V, and
+//! [`HeaderSpace::from_cube`] intersects its cube with V. So every point of every cube of every
+//! space is a real packet, and any of them can be shown as a witness.
+//!
+//! # Work bound
+//!
+//! Union and difference can split cubes. The `_bounded` operations charge a [`Budget`] for every
+//! cube they produce and stop with [`BudgetExceeded`] when it runs out, so a caller can report that
+//! the analysis was too large instead of running without limit.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::ops::Index;
+use std::sync::OnceLock;
+
+use crate::packet::{
+    AddressFamily, ICMP_HEADER_LEN, MAX_DSCP, MAX_FRAGMENT_FLAGS, MAX_FRAGMENT_OFFSET,
+    NON_FIRST_FRAGMENT_MIN_PAYLOAD, Packet, SCTP_HEADER_LEN, TCP_HEADER_LEN, UDP_HEADER_LEN,
+    protocol,
+};
+
+/// The value of the port fields of a packet without ports.
+pub const PORT_ABSENT: u128 = 65_536;
+/// The value of the ICMP type and code fields of a packet without an ICMP header.
+pub const ICMP_ABSENT: u128 = 256;
+/// The value of the TCP flags field of a packet without a TCP header.
+pub const TCP_FLAGS_ABSENT: u128 = 256;
+
+/// Number of [`Field`]s: the dimension of a [`Cube`].
+pub const FIELDS: usize = 13;
+
+/// A header field a filter can match: one dimension of the header space.
+#[repr(usize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// Source address.
+    SourceAddress,
+    /// Destination address.
+    DestinationAddress,
+    /// IPv4 Protocol or IPv6 Next Header.
+    Protocol,
+    /// TCP, UDP or SCTP source port, or [`PORT_ABSENT`].
+    SourcePort,
+    /// TCP, UDP or SCTP destination port, or [`PORT_ABSENT`].
+    DestinationPort,
+    /// ICMP or ICMP for IPv6 type, or [`ICMP_ABSENT`].
+    IcmpType,
+    /// ICMP or ICMP for IPv6 code, or [`ICMP_ABSENT`].
+    IcmpCode,
+    /// TCP flags byte, or [`TCP_FLAGS_ABSENT`].
+    TcpFlags,
+    /// Total packet length in bytes, IP header included.
+    PacketLength,
+    /// DSCP.
+    Dscp,
+    /// Fragment offset in 8-byte units.
+    FragmentOffset,
+    /// Fragment flags (3 bits).
+    FragmentFlags,
+    /// IPv4 TTL or IPv6 hop limit.
+    Ttl,
+}
+
+impl Field {
+    /// Every field, in index order.
+    pub const ALL: [Self; FIELDS] = [
+        Self::SourceAddress,
+        Self::DestinationAddress,
+        Self::Protocol,
+        Self::SourcePort,
+        Self::DestinationPort,
+        Self::IcmpType,
+        Self::IcmpCode,
+        Self::TcpFlags,
+        Self::PacketLength,
+        Self::Dscp,
+        Self::FragmentOffset,
+        Self::FragmentFlags,
+        Self::Ttl,
+    ];
+
+    /// The field's position in a [`Cube`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The Junos name of the match condition on this field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SourceAddress => "source-address",
+            Self::DestinationAddress => "destination-address",
+            Self::Protocol => "protocol",
+            Self::SourcePort => "source-port",
+            Self::DestinationPort => "destination-port",
+            Self::IcmpType => "icmp-type",
+            Self::IcmpCode => "icmp-code",
+            Self::TcpFlags => "tcp-flags",
+            Self::PacketLength => "packet-length",
+            Self::Dscp => "dscp",
+            Self::FragmentOffset => "fragment-offset",
+            Self::FragmentFlags => "fragment-flags",
+            Self::Ttl => "ttl",
+        }
+    }
+
+    /// The field's domain `(lo, hi)` in `family`, the absent value included.
+    ///
+    /// The packet-length domain starts at 0, below the smallest real packet, so that a condition
+    /// on short lengths is representable; validity removes what no packet can have.
+    pub const fn domain(self, family: AddressFamily) -> (u128, u128) {
+        match self {
+            Self::SourceAddress | Self::DestinationAddress => (0, family.max_address()),
+            Self::Protocol | Self::Ttl => (0, u8::MAX as u128),
+            Self::SourcePort | Self::DestinationPort => (0, PORT_ABSENT),
+            Self::IcmpType | Self::IcmpCode => (0, ICMP_ABSENT),
+            Self::TcpFlags => (0, TCP_FLAGS_ABSENT),
+            Self::PacketLength => (0, family.max_packet_length() as u128),
+            Self::Dscp => (0, MAX_DSCP as u128),
+            Self::FragmentOffset => (0, MAX_FRAGMENT_OFFSET as u128),
+            Self::FragmentFlags => (0, MAX_FRAGMENT_FLAGS as u128),
+        }
+    }
+
+    /// The packet's value of this field, absent fields encoded as described in the module docs.
+    pub fn value_of(self, packet: &Packet) -> u128 {
+        let optional = |value: Option<u128>, absent: u128| value.unwrap_or(absent);
+        match self {
+            Self::SourceAddress => packet.source,
+            Self::DestinationAddress => packet.destination,
+            Self::Protocol => packet.protocol.into(),
+            Self::SourcePort => optional(packet.source_port.map(u128::from), PORT_ABSENT),
+            Self::DestinationPort => optional(packet.destination_port.map(u128::from), PORT_ABSENT),
+            Self::IcmpType => optional(packet.icmp_type.map(u128::from), ICMP_ABSENT),
+            Self::IcmpCode => optional(packet.icmp_code.map(u128::from), ICMP_ABSENT),
+            Self::TcpFlags => optional(packet.tcp_flags.map(u128::from), TCP_FLAGS_ABSENT),
+            Self::PacketLength => packet.packet_length.into(),
+            Self::Dscp => packet.dscp.into(),
+            Self::FragmentOffset => packet.fragment_offset.into(),
+            Self::FragmentFlags => packet.fragment_flags.into(),
+            Self::Ttl => packet.ttl.into(),
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of `u128` values: sorted, disjoint, non-adjacent inclusive ranges.
+///
+/// The representation is canonical, so two sets are equal exactly when they hold the same
+/// values. Most sets in filters are one range (a prefix, a port, a port range), so a set of one
+/// range is stored inline, and operations on such sets do not allocate.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IntervalSet {
+    repr: Repr,
+}
+
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Repr {
+    #[default]
+    Empty,
+    One((u128, u128)),
+    /// Two ranges or more.
+    Many(Vec<(u128, u128)>),
+}
+
+impl IntervalSet {
+    /// The empty set.
+    pub const fn empty() -> Self {
+        Self { repr: Repr::Empty }
+    }
+
+    /// The whole domain `lo..=hi`; the same set as [`IntervalSet::range`].
+    pub const fn full(lo: u128, hi: u128) -> Self {
+        Self::range(lo, hi)
+    }
+
+    /// The values `lo..=hi`; empty if `lo > hi`.
+    pub const fn range(lo: u128, hi: u128) -> Self {
+        if lo <= hi {
+            Self {
+                repr: Repr::One((lo, hi)),
+            }
+        } else {
+            Self::empty()
+        }
+    }
+
+    /// The one value `value`.
+    pub const fn single(value: u128) -> Self {
+        Self::range(value, value)
+    }
+
+    /// The union of the inclusive ranges `(lo, hi)`, in any order, overlapping or not; a range
+    /// with `lo > hi` is empty.
+    pub fn from_ranges(ranges: impl IntoIterator<Item = (u128, u128)>) -> Self {
+        let mut ranges: Vec<(u128, u128)> =
+            ranges.into_iter().filter(|&(lo, hi)| lo <= hi).collect();
+        ranges.sort_unstable();
+        let mut set = Self::empty();
+        for (lo, hi) in ranges {
+            set.push(lo, hi);
+        }
+        set
+    }
+
+    /// The ranges, sorted, disjoint and non-adjacent.
+    pub fn ranges(&self) -> &[(u128, u128)] {
+        match &self.repr {
+            Repr::Empty => &[],
+            Repr::One(range) => std::slice::from_ref(range),
+            Repr::Many(ranges) => ranges,
+        }
+    }
+
+    /// Iterates over the ranges `(lo, hi)`, lowest first.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (u128, u128)> + '_ {
+        self.ranges().iter().copied()
+    }
+
+    /// Number of ranges.
+    pub fn range_count(&self) -> usize {
+        self.ranges().len()
+    }
+
+    /// Whether the set holds no value.
+    pub const fn is_empty(&self) -> bool {
+        matches!(self.repr, Repr::Empty)
+    }
+
+    /// The smallest value.
+    pub fn first(&self) -> Option<u128> {
+        self.ranges().first().map(|&(lo, _)| lo)
+    }
+
+    /// The largest value.
+    pub fn last(&self) -> Option<u128> {
+        self.ranges().last().map(|&(_, hi)| hi)
+    }
+
+    /// Whether `value` is in the set.
+    pub fn contains(&self, value: u128) -> bool {
+        let ranges = self.ranges();
+        let i = ranges.partition_point(|&(_, hi)| hi < value);
+        ranges.get(i).is_some_and(|&(lo, _)| lo <= value)
+    }
+
+    /// Appends `lo..=hi`, which must not start below the last range's start; merges it with the
+    /// last range when they overlap or touch.
+    fn push(&mut self, lo: u128, hi: u128) {
+        debug_assert!(lo <= hi);
+        match &mut self.repr {
+            Repr::Empty => self.repr = Repr::One((lo, hi)),
+            Repr::One(last) => {
+                debug_assert!(last.0 <= lo);
+                if lo <= last.1.saturating_add(1) {
+                    last.1 = last.1.max(hi);
+                } else {
+                    let first = *last;
+                    self.repr = Repr::Many(vec![first, (lo, hi)]);
+                }
+            }
+            Repr::Many(ranges) => match ranges.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => {
+                    debug_assert!(last.0 <= lo);
+                    last.1 = last.1.max(hi);
+                }
+                _ => ranges.push((lo, hi)),
+            },
+        }
+    }
+
+    /// The values in either set.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        if self.is_empty() {
+            return other.clone();
+        }
+        if other.is_empty() {
+            return self.clone();
+        }
+        let (a, b) = (self.ranges(), other.ranges());
+        let mut out = Self::empty();
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let (lo, hi) = if j == b.len() || (i < a.len() && a[i].0 <= b[j].0) {
+                i += 1;
+                a[i - 1]
+            } else {
+                j += 1;
+                b[j - 1]
+            };
+            out.push(lo, hi);
+        }
+        out
+    }
+
+    /// The values in both sets.
+    #[must_use]
+    pub fn intersect(&self, other: &Self) -> Self {
+        if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
+            return Self::range(a.0.max(b.0), a.1.min(b.1));
+        }
+        let (a, b) = (self.ranges(), other.ranges());
+        let mut out = Self::empty();
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            let lo = a[i].0.max(b[j].0);
+            let hi = a[i].1.min(b[j].1);
+            if lo <= hi {
+                out.push(lo, hi);
+            }
+            if a[i].1 < b[j].1 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// The values in `self` and not in `other`.
+    #[must_use]
+    pub fn difference(&self, other: &Self) -> Self {
+        let b = other.ranges();
+        let mut out = Self::empty();
+        let mut j = 0;
+        for &(lo, hi) in self.ranges() {
+            while j < b.len() && b[j].1 < lo {
+                j += 1;
+            }
+            // `start` is the first value of lo..=hi not yet decided.
+            let mut start = Some(lo);
+            let mut k = j;
+            while let Some(s) = start {
+                match b.get(k) {
+                    Some(&(b_lo, b_hi)) if b_lo <= hi => {
+                        if b_lo > s {
+                            out.push(s, b_lo - 1);
+                        }
+                        // `b_hi < hi` here means `b_hi + 1` cannot overflow.
+                        start = (b_hi < hi).then(|| b_hi + 1);
+                        if start.is_some() {
+                            k += 1;
+                        }
+                    }
+                    _ => {
+                        out.push(s, hi);
+                        start = None;
+                    }
+                }
+            }
+            // The range at `k` may reach into the next range of `self`.
+            j = k;
+        }
+        out
+    }
+
+    /// The values of `lo..=hi` that are not in the set.
+    #[must_use]
+    pub fn complement_within(&self, lo: u128, hi: u128) -> Self {
+        Self::range(lo, hi).difference(self)
+    }
+
+    /// Whether every value of `self` is in `other`.
+    pub fn is_subset(&self, other: &Self) -> bool {
+        let b = other.ranges();
+        self.iter().all(|(lo, hi)| {
+            // Ranges of `other` do not touch, so a range inside `other` is inside one of them.
+            let i = b.partition_point(|&(_, b_hi)| b_hi < lo);
+            b.get(i)
+                .is_some_and(|&(b_lo, b_hi)| b_lo <= lo && hi <= b_hi)
+        })
+    }
+
+    /// Whether the sets share a value.
+    pub fn intersects(&self, other: &Self) -> bool {
+        let (a, b) = (self.ranges(), other.ranges());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if a[i].0.max(b[j].0) <= a[i].1.min(b[j].1) {
+                return true;
+            }
+            if a[i].1 < b[j].1 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
+}
+
+impl fmt::Debug for IntervalSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(lo, hi)| lo..=hi))
+            .finish()
+    }
+}
+
+/// A product of one [`IntervalSet`] per [`Field`]: the packets whose every field value lies in
+/// that field's set. A cube with an empty field is empty.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cube {
+    fields: [IntervalSet; FIELDS],
+}
+
+impl Cube {
+    /// Every field's whole domain in `family`. As a space (through [`HeaderSpace::from_cube`])
+    /// this is every valid packet of the family.
+    pub fn full(family: AddressFamily) -> Self {
+        Self {
+            fields: Field::ALL.map(|field| {
+                let (lo, hi) = field.domain(family);
+                IntervalSet::full(lo, hi)
+            }),
+        }
+    }
+
+    /// This cube with `field` replaced by `set`.
+    #[must_use]
+    pub fn with(mut self, field: Field, set: IntervalSet) -> Self {
+        self.fields[field.index()] = set;
+        self
+    }
+
+    /// This cube with `field` narrowed to the values also in `set`.
+    #[must_use]
+    pub fn restrict(mut self, field: Field, set: &IntervalSet) -> Self {
+        let slot = &mut self.fields[field.index()];
+        *slot = slot.intersect(set);
+        self
+    }
+
+    /// Replaces the set of `field`.
+    pub fn set(&mut self, field: Field, set: IntervalSet) {
+        self.fields[field.index()] = set;
+    }
+
+    /// The set of `field`.
+    pub fn get(&self, field: Field) -> &IntervalSet {
+        &self.fields[field.index()]
+    }
+
+    /// Whether the cube holds no point: some field is empty.
+    pub fn is_empty(&self) -> bool {
+        self.fields.iter().any(IntervalSet::is_empty)
+    }
+
+    /// The points in both cubes (a cube, possibly empty).
+    #[must_use]
+    pub fn intersect(&self, other: &Self) -> Self {
+        let mut fields = self.fields.clone();
+        for (mine, theirs) in fields.iter_mut().zip(&other.fields) {
+            *mine = mine.intersect(theirs);
+        }
+        Self { fields }
+    }
+
+    /// The intersection, or `None` as soon as one field is empty.
+    fn intersection(&self, other: &Self) -> Option<Self> {
+        let mut fields: [IntervalSet; FIELDS] = Default::default();
+        for ((out, mine), theirs) in fields.iter_mut().zip(&self.fields).zip(&other.fields) {
+            *out = mine.intersect(theirs);
+            if out.is_empty() {
+                return None;
+            }
+        }
+        Some(Self { fields })
+    }
+
+    /// Whether the cubes share a point.
+    pub fn intersects(&self, other: &Self) -> bool {
+        self.fields
+            .iter()
+            .zip(&other.fields)
+            .all(|(mine, theirs)| mine.intersects(theirs))
+    }
+
+    /// Whether every point of `self` is in `other`.
+    pub fn is_subset(&self, other: &Self) -> bool {
+        self.is_empty()
+            || self
+                .fields
+                .iter()
+                .zip(&other.fields)
+                .all(|(mine, theirs)| mine.is_subset(theirs))
+    }
+
+    /// Whether the packet's field values all lie in this cube.
+    pub fn contains(&self, packet: &Packet) -> bool {
+        Field::ALL
+            .iter()
+            .zip(&self.fields)
+            .all(|(field, set)| set.contains(field.value_of(packet)))
+    }
+
+    /// The points of `self` not in `other`, as at most [`FIELDS`] disjoint non-empty cubes.
+    pub fn difference(&self, other: &Self) -> Vec<Self> {
+        let mut out = Vec::new();
+        if !self.is_empty() {
+            self.difference_into(other, &mut out, &mut Budget::unlimited())
+                .expect("an unlimited budget is never exceeded");
+        }
+        out
+    }
+
+    /// Pushes `self \ other` onto `out` as disjoint non-empty cubes, charging one unit per cube.
+    /// `self` must be non-empty.
+    ///
+    /// Piece `i` agrees with `other` on the fields before `i`, lies outside it on field `i`, and
+    /// is unrestricted after: the pieces are disjoint and together cover exactly `self \ other`.
+    fn difference_into(
+        &self,
+        other: &Self,
+        out: &mut Vec<Self>,
+        budget: &mut Budget,
+    ) -> Result<(), BudgetExceeded> {
+        if !self.intersects(other) {
+            budget.charge(1)?;
+            out.push(self.clone());
+            return Ok(());
+        }
+        let mut inside = self.clone();
+        for i in 0..FIELDS {
+            let outside = inside.fields[i].difference(&other.fields[i]);
+            if !outside.is_empty() {
+                budget.charge(1)?;
+                let mut piece = inside.clone();
+                piece.fields[i] = outside;
+                out.push(piece);
+                inside.fields[i] = inside.fields[i].intersect(&other.fields[i]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The smallest point by [`HeaderSpace::witness`]'s order. `self` must be non-empty.
+    fn witness_point(&self) -> [u128; FIELDS] {
+        let mut point = [0; FIELDS];
+        for (value, field) in point.iter_mut().zip(Field::ALL) {
+            let set = &self.fields[field.index()];
+            *value = if field == Field::Ttl && set.contains(PREFERRED_TTL) {
+                PREFERRED_TTL
+            } else {
+                set.first().unwrap_or(0)
+            };
+        }
+        point
+    }
+}
+
+impl Index<Field> for Cube {
+    type Output = IntervalSet;
+
+    fn index(&self, field: Field) -> &IntervalSet {
+        self.get(field)
+    }
+}
+
+impl fmt::Debug for Cube {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                Field::ALL
+                    .iter()
+                    .map(|field| (field.name(), self.get(*field))),
+            )
+            .finish()
+    }
+}
+
+/// How many cubes an analysis may still produce.
+///
+/// Every `_bounded` operation charges one unit per cube it creates, intermediate pieces
+/// included; a budget of `u64::MAX` ([`Budget::unlimited`]) is never charged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    remaining: u64,
+}
+
+impl Budget {
+    /// A budget of `cubes` cubes.
+    pub const fn new(cubes: u64) -> Self {
+        Self { remaining: cubes }
+    }
+
+    /// A budget that never runs out.
+    pub const fn unlimited() -> Self {
+        Self::new(u64::MAX)
+    }
+
+    /// Cubes still allowed.
+    pub const fn remaining(&self) -> u64 {
+        self.remaining
+    }
+
+    /// Takes `cubes` units, or fails (taking nothing) if fewer remain.
+    pub fn charge(&mut self, cubes: u64) -> Result<(), BudgetExceeded> {
+        if self.remaining == u64::MAX {
+            return Ok(());
+        }
+        self.remaining = self.remaining.checked_sub(cubes).ok_or(BudgetExceeded)?;
+        Ok(())
+    }
+}
+
+/// A [`Budget`] ran out: the analysis would have split the header space into more cubes than
+/// allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the header-space analysis needs more cubes than its budget allows")]
+pub struct BudgetExceeded;
+
+/// TTL of a witness when the space allows it: a common initial TTL, so the packet looks ordinary.
+const PREFERRED_TTL: u128 = 64;
+
+/// The order in which [`HeaderSpace::witness`] compares fields: first-fragment packets, then low
+/// protocol numbers, then addresses, ports and the rest.
+const WITNESS_ORDER: [Field; FIELDS] = [
+    Field::FragmentOffset,
+    Field::FragmentFlags,
+    Field::Protocol,
+    Field::DestinationAddress,
+    Field::SourceAddress,
+    Field::DestinationPort,
+    Field::SourcePort,
+    Field::IcmpType,
+    Field::IcmpCode,
+    Field::TcpFlags,
+    Field::PacketLength,
+    Field::Dscp,
+    Field::Ttl,
+];
+
+/// Rank of a value in the witness order of its field: lowest first, except TTL 64 before all.
+fn witness_rank(field: Field, value: u128) -> u128 {
+    match field {
+        Field::Ttl if value == PREFERRED_TTL => 0,
+        Field::Ttl => value + 1,
+        _ => value,
+    }
+}
+
+fn witness_cmp(a: &[u128; FIELDS], b: &[u128; FIELDS]) -> Ordering {
+    WITNESS_ORDER
+        .iter()
+        .map(|&f| witness_rank(f, a[f.index()]).cmp(&witness_rank(f, b[f.index()])))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+/// The packet at `point`, a point of some cube inside V.
+fn packet_at(family: AddressFamily, point: &[u128; FIELDS]) -> Packet {
+    let value = |field: Field| point[field.index()];
+    let optional = |field: Field, absent: u128| Some(value(field)).filter(|&v| v != absent);
+    Packet {
+        family,
+        source: value(Field::SourceAddress),
+        destination: value(Field::DestinationAddress),
+        protocol: value(Field::Protocol) as u8,
+        source_port: optional(Field::SourcePort, PORT_ABSENT).map(|v| v as u16),
+        destination_port: optional(Field::DestinationPort, PORT_ABSENT).map(|v| v as u16),
+        icmp_type: optional(Field::IcmpType, ICMP_ABSENT).map(|v| v as u8),
+        icmp_code: optional(Field::IcmpCode, ICMP_ABSENT).map(|v| v as u8),
+        tcp_flags: optional(Field::TcpFlags, TCP_FLAGS_ABSENT).map(|v| v as u8),
+        packet_length: value(Field::PacketLength) as u32,
+        dscp: value(Field::Dscp) as u8,
+        fragment_offset: value(Field::FragmentOffset) as u16,
+        fragment_flags: value(Field::FragmentFlags) as u8,
+        ttl: value(Field::Ttl) as u8,
+    }
+}
+
+/// V, the valid packets of `family`, as pairwise disjoint cubes (they differ in fragment offset
+/// or protocol). Built once per family.
+fn valid_cubes(family: AddressFamily) -> &'static [Cube] {
+    static INET: OnceLock<Vec<Cube>> = OnceLock::new();
+    static INET6: OnceLock<Vec<Cube>> = OnceLock::new();
+    let cell = match family {
+        AddressFamily::Inet => &INET,
+        AddressFamily::Inet6 => &INET6,
+    };
+    cell.get_or_init(|| build_valid_cubes(family))
+}
+
+/// The rules of [`Packet::validate`] as cubes; the header lengths are those of `crate::packet`,
+/// where each cites its RFC.
+fn build_valid_cubes(family: AddressFamily) -> Vec<Cube> {
+    let ip_header = u128::from(family.ip_header_len());
+    let max_length = u128::from(family.max_packet_length());
+    let icmp = u128::from(family.icmp_protocol());
+    let (tcp, udp, sctp) = (
+        u128::from(protocol::TCP),
+        u128::from(protocol::UDP),
+        u128::from(protocol::SCTP),
+    );
+    let wire = |field: Field| {
+        let (lo, hi) = field.domain(family);
+        // The absent value is the top of the domain; the wire values are below it.
+        IntervalSet::range(lo, hi - 1)
+    };
+    let absent = |field: Field| IntervalSet::single(field.domain(family).1);
+    let length_from = |transport_header: u32| {
+        IntervalSet::range(ip_header + u128::from(transport_header), max_length)
+    };
+
+    let first_fragment = Cube::full(family).with(Field::FragmentOffset, IntervalSet::single(0));
+    let no_ports = |cube: Cube| {
+        cube.with(Field::SourcePort, absent(Field::SourcePort))
+            .with(Field::DestinationPort, absent(Field::DestinationPort))
+    };
+    let no_icmp = |cube: Cube| {
+        cube.with(Field::IcmpType, absent(Field::IcmpType))
+            .with(Field::IcmpCode, absent(Field::IcmpCode))
+    };
+    let with_ports = |cube: Cube| {
+        cube.with(Field::SourcePort, wire(Field::SourcePort))
+            .with(Field::DestinationPort, wire(Field::DestinationPort))
+    };
+    let port_protocol = |number: u128, transport_header: u32, flags: IntervalSet| {
+        no_icmp(with_ports(first_fragment.clone()))
+            .with(Field::Protocol, IntervalSet::single(number))
+            .with(Field::TcpFlags, flags)
+            .with(Field::PacketLength, length_from(transport_header))
+    };
+
+    let tcp_cube = port_protocol(tcp, TCP_HEADER_LEN, wire(Field::TcpFlags));
+    let udp_cube = port_protocol(udp, UDP_HEADER_LEN, absent(Field::TcpFlags));
+    let sctp_cube = port_protocol(sctp, SCTP_HEADER_LEN, absent(Field::TcpFlags));
+    let icmp_cube = no_ports(first_fragment.clone())
+        .with(Field::Protocol, IntervalSet::single(icmp))
+        .with(Field::IcmpType, wire(Field::IcmpType))
+        .with(Field::IcmpCode, wire(Field::IcmpCode))
+        .with(Field::TcpFlags, absent(Field::TcpFlags))
+        .with(Field::PacketLength, length_from(ICMP_HEADER_LEN));
+    let other_protocols = IntervalSet::from_ranges([tcp, udp, sctp, icmp].map(|p| (p, p)))
+        .complement_within(0, u128::from(u8::MAX));
+    let other_cube = no_icmp(no_ports(first_fragment))
+        .with(Field::Protocol, other_protocols)
+        .with(Field::TcpFlags, absent(Field::TcpFlags))
+        .with(Field::PacketLength, length_from(0));
+    let later_fragment_cube = no_icmp(no_ports(Cube::full(family)))
+        .with(
+            Field::FragmentOffset,
+            IntervalSet::range(1, u128::from(MAX_FRAGMENT_OFFSET)),
+        )
+        .with(Field::TcpFlags, absent(Field::TcpFlags))
+        .with(
+            Field::PacketLength,
+            length_from(NON_FIRST_FRAGMENT_MIN_PAYLOAD),
+        );
+
+    vec![
+        tcp_cube,
+        udp_cube,
+        sctp_cube,
+        icmp_cube,
+        other_cube,
+        later_fragment_cube,
+    ]
+}
+
+/// Most passes [`coalesce`] makes over the fields.
+const COALESCE_SWEEPS: usize = 4;
+
+/// Merges cubes that differ in one field only, which keeps a space from fragmenting into more
+/// cubes than needed. The cubes stay disjoint and cover the same points.
+fn coalesce(cubes: &mut Vec<Cube>) {
+    if cubes.len() < 2 {
+        return;
+    }
+    let cmp_except = |a: &Cube, b: &Cube, skip: usize| {
+        (0..FIELDS)
+            .filter(|&i| i != skip)
+            .map(|i| a.fields[i].cmp(&b.fields[i]))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    };
+    for _ in 0..COALESCE_SWEEPS {
+        let before = cubes.len();
+        for skip in 0..FIELDS {
+            cubes.sort_unstable_by(|a, b| cmp_except(a, b, skip));
+            let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
+            for cube in cubes.drain(..) {
+                match merged.last_mut() {
+                    Some(last) if cmp_except(last, &cube, skip).is_eq() => {
+                        last.fields[skip] = last.fields[skip].union(&cube.fields[skip]);
+                    }
+                    _ => merged.push(cube),
+                }
+            }
+            *cubes = merged;
+            if cubes.len() < 2 {
+                return;
+            }
+        }
+        if cubes.len() == before {
+            return;
+        }
+    }
+}
+
+/// A set of packets of one address family: a union of pairwise disjoint, non-empty cubes, each
+/// inside the valid packets of the family.
+#[derive(Clone, Debug)]
+pub struct HeaderSpace {
+    family: AddressFamily,
+    cubes: Vec<Cube>,
+}
+
+impl HeaderSpace {
+    /// No packet.
+    #[must_use]
+    pub const fn empty(family: AddressFamily) -> Self {
+        Self {
+            family,
+            cubes: Vec::new(),
+        }
+    }
+
+    /// Every valid packet of `family` (the set V of the module docs).
+    #[must_use]
+    pub fn universe(family: AddressFamily) -> Self {
+        Self {
+            family,
+            cubes: valid_cubes(family).to_vec(),
+        }
+    }
+
+    /// The valid packets of `family` in `cube`.
+    #[must_use]
+    pub fn from_cube(family: AddressFamily, cube: &Cube) -> Self {
+        let cubes = valid_cubes(family)
+            .iter()
+            .filter_map(|valid| valid.intersection(cube))
+            .collect();
+        Self { family, cubes }
+    }
+
+    /// The valid packets of `family` in any of `cubes`, which may overlap.
+    #[must_use]
+    pub fn from_cubes<'a>(
+        family: AddressFamily,
+        cubes: impl IntoIterator<Item = &'a Cube>,
+    ) -> Self {
+        Self::from_cubes_bounded(family, cubes, &mut Budget::unlimited())
+            .expect("an unlimited budget is never exceeded")
+    }
+
+    /// [`HeaderSpace::from_cubes`] within a budget.
+    pub fn from_cubes_bounded<'a>(
+        family: AddressFamily,
+        cubes: impl IntoIterator<Item = &'a Cube>,
+        budget: &mut Budget,
+    ) -> Result<Self, BudgetExceeded> {
+        let mut space = Self::empty(family);
+        for cube in cubes {
+            space = space.union_bounded(&Self::from_cube(family, cube), budget)?;
+        }
+        Ok(space)
+    }
+
+    /// The address family of every packet in the space.
+    pub const fn family(&self) -> AddressFamily {
+        self.family
+    }
+
+    /// The disjoint cubes whose union is the space.
+    pub fn cubes(&self) -> &[Cube] {
+        &self.cubes
+    }
+
+    /// Number of cubes.
+    pub fn cube_count(&self) -> usize {
+        self.cubes.len()
+    }
+
+    /// Whether the space holds no packet.
+    pub fn is_empty(&self) -> bool {
+        self.cubes.is_empty()
+    }
+
+    /// Whether `packet` is in the space (which implies that it is valid).
+    pub fn contains(&self, packet: &Packet) -> bool {
+        packet.family == self.family && self.cubes.iter().any(|cube| cube.contains(packet))
+    }
+
+    /// The packets in both spaces. Spaces of different families share nothing.
+    #[must_use]
+    pub fn intersect(&self, other: &Self) -> Self {
+        self.intersect_bounded(other, &mut Budget::unlimited())
+            .expect("an unlimited budget is never exceeded")
+    }
+
+    /// [`HeaderSpace::intersect`] within a budget.
+    pub fn intersect_bounded(
+        &self,
+        other: &Self,
+        budget: &mut Budget,
+    ) -> Result<Self, BudgetExceeded> {
+        if self.family != other.family {
+            return Ok(Self::empty(self.family));
+        }
+        let mut cubes = Vec::new();
+        for a in &self.cubes {
+            for b in &other.cubes {
+                if let Some(both) = a.intersection(b) {
+                    budget.charge(1)?;
+                    cubes.push(both);
+                }
+            }
+        }
+        coalesce(&mut cubes);
+        Ok(Self {
+            family: self.family,
+            cubes,
+        })
+    }
+
+    /// The packets in either space.
+    ///
+    /// # Panics
+    ///
+    /// If the spaces are of different families: one space holds packets of one family only.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        self.union_bounded(other, &mut Budget::unlimited())
+            .expect("an unlimited budget is never exceeded")
+    }
+
+    /// [`HeaderSpace::union`] within a budget.
+    ///
+    /// # Panics
+    ///
+    /// If the spaces are of different families.
+    pub fn union_bounded(&self, other: &Self, budget: &mut Budget) -> Result<Self, BudgetExceeded> {
+        assert_eq!(
+            self.family, other.family,
+            "union of header spaces of different families"
+        );
+        // Keep the larger side whole and add the part of the smaller one it lacks.
+        let (keep, add) = if self.cubes.len() >= other.cubes.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let mut cubes = keep.cubes.clone();
+        for cube in &add.cubes {
+            subtract_all(cube, &keep.cubes, &mut cubes, budget)?;
+        }
+        coalesce(&mut cubes);
+        Ok(Self {
+            family: self.family,
+            cubes,
+        })
+    }
+
+    /// The packets in `self` and not in `other`.
+    #[must_use]
+    pub fn difference(&self, other: &Self) -> Self {
+        self.difference_bounded(other, &mut Budget::unlimited())
+            .expect("an unlimited budget is never exceeded")
+    }
+
+    /// [`HeaderSpace::difference`] within a budget.
+    pub fn difference_bounded(
+        &self,
+        other: &Self,
+        budget: &mut Budget,
+    ) -> Result<Self, BudgetExceeded> {
+        if self.family != other.family {
+            return Ok(self.clone());
+        }
+        let mut cubes = Vec::new();
+        for cube in &self.cubes {
+            subtract_all(cube, &other.cubes, &mut cubes, budget)?;
+        }
+        coalesce(&mut cubes);
+        Ok(Self {
+            family: self.family,
+            cubes,
+        })
+    }
+
+    /// The valid packets of the family not in the space.
+    #[must_use]
+    pub fn complement(&self) -> Self {
+        Self::universe(self.family).difference(self)
+    }
+
+    /// [`HeaderSpace::complement`] within a budget.
+    pub fn complement_bounded(&self, budget: &mut Budget) -> Result<Self, BudgetExceeded> {
+        Self::universe(self.family).difference_bounded(self, budget)
+    }
+
+    /// Whether every packet of `self` is in `other`.
+    pub fn is_subset(&self, other: &Self) -> bool {
+        self.is_subset_bounded(other, &mut Budget::unlimited())
+            .expect("an unlimited budget is never exceeded")
+    }
+
+    /// [`HeaderSpace::is_subset`] within a budget.
+    pub fn is_subset_bounded(
+        &self,
+        other: &Self,
+        budget: &mut Budget,
+    ) -> Result<bool, BudgetExceeded> {
+        if self.family != other.family {
+            return Ok(self.is_empty());
+        }
+        let mut rest = Vec::new();
+        for cube in &self.cubes {
+            if other.cubes.iter().any(|b| cube.is_subset(b)) {
+                continue;
+            }
+            subtract_all(cube, &other.cubes, &mut rest, budget)?;
+            if !rest.is_empty() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether the spaces hold the same packets.
+    pub fn set_eq(&self, other: &Self) -> bool {
+        self.is_subset(other) && other.is_subset(self)
+    }
+
+    /// Whether the spaces share a packet.
+    pub fn intersects(&self, other: &Self) -> bool {
+        self.family == other.family
+            && self
+                .cubes
+                .iter()
+                .any(|a| other.cubes.iter().any(|b| a.intersects(b)))
+    }
+
+    /// A packet of the space, or `None` if it is empty.
+    ///
+    /// The packet is the smallest member when fields are compared in this order: fragment offset,
+    /// fragment flags, protocol, destination address, source address, destination port, source
+    /// port, ICMP type, ICMP code, TCP flags, packet length, DSCP, TTL; each field by value, lowest
+    /// first, except that TTL 64 comes before every other TTL. So the witness depends on the set
+    /// only, not on how it was built, prefers first fragments and is as short as the set allows.
+    pub fn witness(&self) -> Option<Packet> {
+        self.cubes
+            .iter()
+            .map(Cube::witness_point)
+            .min_by(witness_cmp)
+            .map(|point| packet_at(self.family, &point))
+    }
+}
+
+/// Pushes `cube \ (union of others)` onto `out` as disjoint cubes.
+fn subtract_all(
+    cube: &Cube,
+    others: &[Cube],
+    out: &mut Vec<Cube>,
+    budget: &mut Budget,
+) -> Result<(), BudgetExceeded> {
+    let mut pieces = vec![cube.clone()];
+    let mut next = Vec::new();
+    for other in others {
+        if pieces.is_empty() {
+            break;
+        }
+        for piece in pieces.drain(..) {
+            if piece.intersects(other) {
+                piece.difference_into(other, &mut next, budget)?;
+            } else {
+                next.push(piece);
+            }
+        }
+        std::mem::swap(&mut pieces, &mut next);
+    }
+    out.append(&mut pieces);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::parse_packet;
+
+    const INET: AddressFamily = AddressFamily::Inet;
+
+    #[test]
+    fn difference_of_overlapping_ranges() {
+        let a = IntervalSet::from_ranges([(0, 10), (20, 30)]);
+        let b = IntervalSet::from_ranges([(5, 22), (25, 25), (30, 40)]);
+        assert_eq!(
+            a.difference(&b),
+            IntervalSet::from_ranges([(0, 4), (23, 24), (26, 29)])
+        );
+    }
+
+    #[test]
+    fn ranges_at_the_top_of_u128_do_not_overflow() {
+        let top = IntervalSet::range(u128::MAX - 1, u128::MAX);
+        let all = IntervalSet::full(0, u128::MAX);
+        assert_eq!(all.difference(&top), IntervalSet::range(0, u128::MAX - 2));
+        assert_eq!(all.union(&top), all);
+        assert!(top.difference(&all).is_empty());
+        assert_eq!(
+            IntervalSet::from_ranges([(u128::MAX, u128::MAX), (0, u128::MAX - 1)]),
+            all
+        );
+    }
+
+    #[test]
+    fn one_range_stays_inline() {
+        let a = IntervalSet::range(10, 20);
+        let b = IntervalSet::range(15, 30);
+        assert!(matches!(a.intersect(&b).repr, Repr::One((15, 20))));
+        assert!(matches!(a.union(&b).repr, Repr::One((10, 30))));
+        assert!(matches!(
+            IntervalSet::from_ranges([(1, 2), (3, 4)]).repr,
+            Repr::One((1, 4))
+        ));
+    }
+
+    #[test]
+    fn coalesce_merges_cubes_that_differ_in_one_field() {
+        let dport = |p: u128| {
+            Cube::full(INET)
+                .with(Field::Protocol, IntervalSet::single(6))
+                .with(Field::DestinationPort, IntervalSet::single(p))
+        };
+        let space = HeaderSpace::from_cubes(INET, &[dport(80), dport(81), dport(443)]);
+        assert_eq!(space.cube_count(), 1);
+        assert_eq!(
+            space.cubes()[0][Field::DestinationPort],
+            IntervalSet::from_ranges([(80, 81), (443, 443)])
+        );
+    }
+
+    #[test]
+    fn a_small_budget_stops_a_fragmenting_difference() {
+        let universe = HeaderSpace::universe(INET);
+        let holes: Vec<Cube> = (0..50)
+            .map(|i| {
+                Cube::full(INET)
+                    .with(Field::SourceAddress, IntervalSet::single(i * 2))
+                    .with(Field::DestinationPort, IntervalSet::single(i * 3))
+                    .with(Field::Ttl, IntervalSet::single(i))
+            })
+            .collect();
+        let holes = HeaderSpace::from_cubes(INET, &holes);
+        let mut budget = Budget::new(100);
+        assert_eq!(
+            universe
+                .difference_bounded(&holes, &mut budget)
+                .unwrap_err(),
+            BudgetExceeded
+        );
+        let mut budget = Budget::new(1_000_000);
+        let rest = universe.difference_bounded(&holes, &mut budget).unwrap();
+        assert!(budget.remaining() < 1_000_000);
+        assert!(rest.set_eq(&universe.difference(&holes)));
+        assert!(!rest.intersects(&holes));
+        assert!(rest.union(&holes).set_eq(&universe));
+    }
+
+    #[test]
+    fn witness_prefers_ttl_64_and_first_fragments() {
+        let space = HeaderSpace::from_cube(
+            INET,
+            &Cube::full(INET).with(Field::Protocol, IntervalSet::single(17)),
+        );
+        let witness = space.witness().unwrap();
+        assert_eq!(witness.ttl, 64);
+        assert_eq!(witness.fragment_offset, 0);
+        assert_eq!(witness.packet_length, 28);
+        assert_eq!(witness.to_string(), "udp 0.0.0.0:0 -> 0.0.0.0:0 len 28");
+    }
+
+    #[test]
+    fn contains_agrees_with_parsed_packets() {
+        let web = HeaderSpace::from_cube(
+            INET,
+            &Cube::full(INET)
+                .with(Field::Protocol, IntervalSet::single(6))
+                .with(Field::DestinationPort, IntervalSet::single(80)),
+        );
+        assert!(web.contains(&parse_packet("proto=tcp dport=80").unwrap()));
+        assert!(!web.contains(&parse_packet("proto=tcp dport=81").unwrap()));
+        assert!(!web.contains(&parse_packet("proto=udp dport=80").unwrap()));
+        assert!(!web.contains(&parse_packet("proto=tcp src=2001:db8::1 dport=80").unwrap()));
+    }
+}
