@@ -4,7 +4,10 @@
 //! semantics of DESIGN.md, proves or refutes the invariants that keep routers up, and backs every claim with
 //! a witness packet that the per-packet interpreter agrees with.
 
+pub mod analysis;
+pub mod compile;
 pub mod expansion;
+pub mod interpret;
 pub mod packet;
 pub mod rules;
 pub mod settings;
