@@ -1,12 +1,12 @@
 //! Hardware expansion: how many ternary (TCAM) entries a term's conditions need.
 //!
-//! This is an **estimate of hardware cost**, not a vendor figure. Routers compile a filter term into
-//! ternary entries, each a value and a care-mask over the header bits. The number of entries a term
-//! needs depends on the shape of its conditions, and a term that needs too many of them fails to
-//! program (RC201, RC202). The model here counts entries the way a straightforward compiler would;
-//! a real forwarding chip may do better (range-matching hardware, entry sharing between terms) or
-//! worse (fixed key layouts), so the numbers are an upper-bound style budget check, documented as
-//! such, not a promise about any one device.
+//! This is an **estimate of hardware cost**, not a vendor figure. Routers compile a filter term
+//! into ternary entries, each a value and a care-mask over the header bits. The number of entries a
+//! term needs depends on the shape of its conditions, and a term that needs too many of them fails
+//! to program (RC201, RC202). The model here counts entries the way a straightforward compiler
+//! would; a real forwarding chip may do better (range-matching hardware, entry sharing between
+//! terms) or worse (fixed key layouts), so the numbers are an upper-bound style budget check,
+//! documented as such, not a promise about any one device.
 //!
 //! # The model
 //!
@@ -15,25 +15,28 @@
 //!   at most `2W - 2` prefixes (Gupta and McKeown, "Algorithms for packet classification",
 //!   IEEE Network 15(2), 2001). Port range 1–65534 on 16 bits is the worst case, 30 entries;
 //!   1024–65535 needs 6; the full range 0–65535 needs 1. See [`range_entries`].
-//! - **A set of ranges** (the values of one condition, which are ORed) costs the minimal cover of
-//!   their union: overlapping and adjacent ranges are merged first, then the maximal ranges are
-//!   summed. Every prefix of an exact cover lies inside one maximal range, so the sum is minimal.
-//!   See [`ranges_entries`].
+//! - **A set of ranges** (the values of one condition, which are alternatives) costs the minimal
+//!   cover of their union: overlapping and adjacent ranges are merged first, then the maximal
+//!   ranges are summed. Every prefix of an exact cover lies inside one maximal range, so the sum
+//!   is minimal. See [`ranges_entries`].
 //! - **An address list** uses longest-prefix match with `except` entries. Each entry that is not
 //!   redundant costs one entry: a plain entry is a "match" entry, an `except` entry is a "no match"
 //!   entry placed before the prefix that covers it. An entry is redundant when its longest-match
 //!   parent in the list has the same kind: `10.0.0.0/8; 10.1.0.0/16;` needs one entry, as would the
 //!   aggregate alone (prefix aggregation, RFC 4632 §4; longest match, RFC 4632 §5.1). The list ends
-//!   in an implicit `0/0 except`, so an `except` entry with no plain entry above it is redundant too.
-//!   See [`lpm_list_entries`].
+//!   in an implicit `0/0 except`, so an `except` entry with no plain entry above it is redundant
+//!   too. See [`lpm_list_entries`].
 //! - **A non-contiguous mask** (`10.0.0.10/255.0.0.255`) is already a ternary value and mask: it is
 //!   one entry, and needs no function here.
-//! - **Several conditions in one term** are ANDed, so each combination of one entry per field is an
-//!   entry of the term: the per-field counts multiply. [`saturating_product`] multiplies them
+//! - **Several conditions in one term** must all hold, so each combination of one entry per field
+//!   is an entry of the term: the per-field counts multiply. [`saturating_product`] multiplies them
 //!   without overflow, since a hostile term can ask for more than `u64::MAX` entries.
 //!
 //! Everything here is arithmetic on counts: no function enumerates entries, and each runs in
 //! `O(W)` or `O(n log n)` time for `n` ranges or list entries.
+
+// Clippy reads the author's name "McKeown" above as an identifier that wants backticks.
+#![allow(clippy::doc_markdown)]
 
 /// `2^bits - 1`: the lowest `bits` bits set, for `bits` in `0..=128`.
 fn low_bits(bits: u32) -> u128 {
@@ -63,13 +66,13 @@ fn check_width(width: u32) {
 ///
 /// This is the number of ternary entries a router needs to match the range: at most `2 * width - 2`
 /// for `width >= 2`, one for a single value, one for the whole field. The range is intersected with
-/// the field's values `0..=2^width - 1` first, so an inverted range (`lo > hi`) or one wholly beyond
-/// the field matches nothing and costs 0 (the parser reports such values as RC003 or RC104; the cost
-/// model does not need to fail on them).
+/// the field's values `0..=2^width - 1` first, so an inverted range (`lo > hi`) or one wholly
+/// beyond the field matches nothing and costs 0 (the parser reports such values as RC003 or RC104;
+/// the cost model does not need to fail on them).
 ///
 /// The cover is built greedily: from `lo`, take the largest block that is aligned at `lo` and ends
-/// at or before `hi`, and repeat from the block's end. Blocks grow along the way up and shrink along
-/// the way down, so there are at most `2 * width` steps.
+/// at or before `hi`, and repeat from the block's end. Blocks grow along the way up and shrink
+/// along the way down, so there are at most `2 * width` steps.
 ///
 /// # Panics
 ///
@@ -96,11 +99,7 @@ pub fn range_entries(lo: u128, hi: u128, width: u32) -> u64 {
     loop {
         // A block of 2^k values starting at `lo` must be aligned (k <= trailing zeros of lo) and
         // fit (2^k <= hi - lo + 1). `hi - lo + 1` overflows only for the full 128-bit field.
-        let aligned = if lo == 0 {
-            width
-        } else {
-            lo.trailing_zeros().min(3)
-        };
+        let aligned = if lo == 0 { width } else { lo.trailing_zeros() };
         let span = hi - lo;
         let fits = match span.checked_add(1) {
             Some(len) => len.ilog2(),
@@ -119,10 +118,10 @@ pub fn range_entries(lo: u128, hi: u128, width: u32) -> u64 {
 /// The number of prefixes in the minimal prefix cover of the union of `ranges` on a
 /// `width`-bit field.
 ///
-/// The values of one condition are ORed, so their ranges are normalised first: each is intersected
-/// with the field (see [`range_entries`]), then they are sorted and ranges that overlap or touch
-/// (`1-5` and `6-9`) are merged. The cost is the sum of the costs of the merged ranges, saturating
-/// at `u64::MAX`. An empty set costs 0.
+/// The values of one condition are alternatives, so their ranges are normalised first: each is
+/// intersected with the field (see [`range_entries`]), then they are sorted and ranges that overlap
+/// or touch (`1-5` and `6-9`) are merged. The cost is the sum of the costs of the merged ranges,
+/// saturating at `u64::MAX`. An empty set costs 0.
 ///
 /// Runs in `O(n log n + n * width)` for `n` ranges.
 ///
@@ -172,8 +171,8 @@ pub fn ranges_entries(ranges: &[(u128, u128)], width: u32) -> u64 {
 
 /// One entry of a longest-prefix-match address list, such as `10.1.0.0/16 except;`.
 ///
-/// The address is the field's value right-aligned in a `u128` (an IPv4 address is its 32-bit value),
-/// with the bits after the first `len` cleared.
+/// The address is the field's value right-aligned in a `u128` (an IPv4 address is its 32-bit
+/// value), with the bits after the first `len` cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PrefixEntry {
     /// The prefix's address, masked to its length.
@@ -184,19 +183,19 @@ pub struct PrefixEntry {
     pub except: bool,
 }
 
-/// The number of ternary entries a longest-prefix-match list with `except` entries needs: the number
-/// of its entries that are not redundant.
+/// The number of ternary entries a longest-prefix-match list with `except` entries needs: the
+/// number of its entries that are not redundant.
 ///
 /// An entry's parent is the longest listed prefix strictly shorter than it that contains it; with
 /// none, the parent is the list's implicit `0/0 except`. An entry whose parent has the same kind
-/// (both `except` or both plain) decides exactly what its parent would, so it is redundant and costs
-/// nothing. Every other entry costs one.
+/// (both `except` or both plain) decides exactly what its parent would, so it is redundant and
+/// costs nothing. Every other entry costs one.
 ///
-/// Input that does not follow [`PrefixEntry`]'s contract is made to: a length beyond `width` is taken
-/// as `width` (a host entry), and address bits beyond the length or the field are cleared. The same
-/// prefix listed more than once counts once; when the copies disagree on `except`, the **last** one
-/// in `entries` is the one that counts, as a later statement replaces an earlier one in a
-/// configuration.
+/// Input that does not follow [`PrefixEntry`]'s contract is made to: a length beyond `width` is
+/// taken as `width` (a host entry), and address bits beyond the length or the field are cleared.
+/// The same prefix listed more than once counts once; when the copies disagree on `except`, the
+/// **last** one in `entries` is the one that counts, as a later statement replaces an earlier one
+/// in a configuration.
 ///
 /// This is what a compiler that keeps the list's structure programs, not the fewest entries that
 /// match the same addresses: `10/8; 10.0/9 except; 10.128/9 except;` counts 3 though it matches
@@ -215,12 +214,21 @@ pub struct PrefixEntry {
 /// ```
 /// use rulecheck_eval::expansion::{lpm_list_entries, PrefixEntry};
 ///
-/// let v4 = |a: [u8; 4], len, except| PrefixEntry { addr: u32::from_be_bytes(a).into(), len, except };
+/// let v4 = |a: [u8; 4], len, except| PrefixEntry {
+///     addr: u32::from_be_bytes(a).into(),
+///     len,
+///     except,
+/// };
 /// // 10/8; 10.1/16 except; 10.1.1/24;  -- every entry changes the decision: 3 entries.
-/// let list = [v4([10, 0, 0, 0], 8, false), v4([10, 1, 0, 0], 16, true), v4([10, 1, 1, 0], 24, false)];
+/// let list = [
+///     v4([10, 0, 0, 0], 8, false),
+///     v4([10, 1, 0, 0], 16, true),
+///     v4([10, 1, 1, 0], 24, false),
+/// ];
 /// assert_eq!(lpm_list_entries(&list, 32), 3);
 /// // 10/8; 10.1/16;  -- the /16 decides what the /8 already does: 1 entry.
-/// assert_eq!(lpm_list_entries(&[v4([10, 0, 0, 0], 8, false), v4([10, 1, 0, 0], 16, false)], 32), 1);
+/// let nested = [v4([10, 0, 0, 0], 8, false), v4([10, 1, 0, 0], 16, false)];
+/// assert_eq!(lpm_list_entries(&nested, 32), 1);
 /// ```
 pub fn lpm_list_entries(entries: &[PrefixEntry], width: u32) -> u64 {
     check_width(width);

@@ -2,13 +2,15 @@
 //!
 //! It compiles each filter into exact sets of packets ([`space::HeaderSpace`]) following the match
 //! semantics of DESIGN.md, proves or refutes the invariants that keep routers up, and backs every claim with
-//! a witness packet that the per-packet interpreter agrees with.
+//! a witness packet that the per-packet interpreter ([`interpret`]) agrees with.
 
 pub mod analysis;
 pub mod compile;
 pub mod expansion;
+pub mod flow_order;
 pub mod interpret;
 pub mod packet;
+pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod space;
@@ -16,32 +18,33 @@ pub mod space;
 use rulecheck_syntax::Diagnostic;
 use rulecheck_syntax::model::Config;
 
+pub use report::{FilterReport, FlowReport};
 pub use settings::{Device, Protect, Settings};
 
-/// What a check sees and where it reports.
+/// What a check sees.
 pub struct Context<'a> {
     /// The configuration under check.
     pub config: &'a Config,
     /// The settings of the run.
     pub settings: &'a Settings,
-    out: Vec<Diagnostic>,
-}
-
-impl Context<'_> {
-    /// Reports a finding.
-    pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.out.push(diagnostic);
-    }
+    /// Every filter, walked.
+    pub filters: Vec<FilterReport<'a>>,
+    /// Every flow-route table, walked.
+    pub flows: Vec<FlowReport<'a>>,
 }
 
 /// Runs every check on one configuration.
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let mut cx = Context {
+    let (filters, flows) = report::analyse(config);
+    let cx = Context {
         config,
         settings,
-        out: Vec::new(),
+        filters,
+        flows,
     };
-    rules::undefined_reference::check(&mut cx);
-    rules::unused_definition::check(&mut cx);
-    cx.out
+    let mut out = Vec::new();
+    for check in rules::CHECKS {
+        check(&cx, &mut out);
+    }
+    out
 }

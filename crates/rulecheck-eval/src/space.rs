@@ -390,7 +390,8 @@ impl IntervalSet {
         self.iter().all(|(lo, hi)| {
             // Ranges of `other` do not touch, so a range inside `other` is inside one of them.
             let i = b.partition_point(|&(_, b_hi)| b_hi < lo);
-            b.get(i).is_some_and(|&(b_lo, _b_hi)| b_lo <= lo)
+            b.get(i)
+                .is_some_and(|&(b_lo, b_hi)| b_lo <= lo && hi <= b_hi)
         })
     }
 
@@ -785,35 +786,76 @@ fn build_valid_cubes(family: AddressFamily) -> Vec<Cube> {
 /// Most passes [`coalesce`] makes over the fields.
 const COALESCE_SWEEPS: usize = 4;
 
+/// A hash of one field's set, seeded with the field's index so that the sum of a cube's field
+/// hashes tells its fields apart. Collisions cost only time: merges are confirmed by comparing.
+fn field_hash(index: usize, set: &IntervalSet) -> u64 {
+    // The multiplier is 2^64 divided by the golden ratio (Fibonacci hashing, Knuth TAOCP 6.4).
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(K).rotate_left(27);
+    set.iter().fold(mix(0, index as u64 + 1), |h, (lo, hi)| {
+        let h = mix(mix(h, lo as u64), (lo >> 64) as u64);
+        mix(mix(h, hi as u64), (hi >> 64) as u64)
+    })
+}
+
+fn cube_hashes(cube: &Cube) -> [u64; FIELDS] {
+    std::array::from_fn(|i| field_hash(i, &cube.fields[i]))
+}
+
 /// Merges cubes that differ in one field only, which keeps a space from fragmenting into more
-/// cubes than needed. The cubes stay disjoint and cover the same points.
+/// cubes than needed. The cubes stay disjoint and cover the same points, and keep their order.
+///
+/// For each field, the cubes are grouped by a hash of their other fields, so a pass costs a sort
+/// of `u64` keys rather than of cubes.
 fn coalesce(cubes: &mut Vec<Cube>) {
     if cubes.len() < 2 {
         return;
     }
-    let cmp_except = |a: &Cube, b: &Cube, skip: usize| {
-        (0..FIELDS)
-            .filter(|&i| i != skip)
-            .map(|i| a.fields[i].cmp(&b.fields[i]))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
+    let mut hashes: Vec<[u64; FIELDS]> = cubes.iter().map(cube_hashes).collect();
+    let equal_except = |a: &Cube, b: &Cube, skip: usize| {
+        (0..FIELDS).all(|i| i == skip || a.fields[i] == b.fields[i])
     };
+    let mut keys: Vec<(u64, usize)> = Vec::with_capacity(cubes.len());
     for _ in 0..COALESCE_SWEEPS {
         let before = cubes.len();
         for skip in 0..FIELDS {
-            cubes.sort_unstable_by(|a, b| cmp_except(a, b, skip));
-            let mut merged: Vec<Cube> = Vec::with_capacity(cubes.len());
-            for cube in cubes.drain(..) {
-                match merged.last_mut() {
-                    Some(last) if cmp_except(last, &cube, skip).is_eq() => {
-                        last.fields[skip] = last.fields[skip].union(&cube.fields[skip]);
+            keys.clear();
+            keys.extend(hashes.iter().enumerate().map(|(i, h)| {
+                let all = h.iter().fold(0u64, |sum, &x| sum.wrapping_add(x));
+                (all.wrapping_sub(h[skip]), i)
+            }));
+            keys.sort_unstable();
+            let mut alive = vec![true; cubes.len()];
+            let mut merged_any = false;
+            for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+                for (k, &(_, i)) in run.iter().enumerate() {
+                    let target = run[..k]
+                        .iter()
+                        .map(|&(_, j)| j)
+                        .find(|&j| alive[j] && equal_except(&cubes[j], &cubes[i], skip));
+                    if let Some(j) = target {
+                        let union = cubes[j].fields[skip].union(&cubes[i].fields[skip]);
+                        cubes[j].fields[skip] = union;
+                        hashes[j][skip] = field_hash(skip, &cubes[j].fields[skip]);
+                        alive[i] = false;
+                        merged_any = true;
                     }
-                    _ => merged.push(cube),
                 }
             }
-            *cubes = merged;
-            if cubes.len() < 2 {
-                return;
+            if merged_any {
+                let mut index = 0;
+                cubes.retain(|_| {
+                    index += 1;
+                    alive[index - 1]
+                });
+                let mut index = 0;
+                hashes.retain(|_| {
+                    index += 1;
+                    alive[index - 1]
+                });
+                if cubes.len() < 2 {
+                    return;
+                }
             }
         }
         if cubes.len() == before {

@@ -2,14 +2,15 @@
 //!
 //! The oracles here do not share an algorithm with `expansion.rs`:
 //!
-//! - [`bfs_min_cover`] finds the fewest prefixes whose union is exactly a set by breadth-first search
-//!   over every subset of a 4-bit field. It is too slow for more, so it checks the next oracle on
-//!   every subset of widths 1 to 4.
-//! - [`trie_min_cover`] works down the binary trie of a field: a node wholly in the set is one prefix,
-//!   a node outside it none, any other node the sum of its two halves (an exact cover cannot use the
-//!   node, so it covers each half on its own). It checks the counts for widths up to 10.
-//! - [`interval_trie_min_cover`] is the same trie walk on one interval, which only descends along its
-//!   two ends; it checks 16- to 128-bit fields.
+//! - [`bfs_min_cover`] finds the fewest prefixes whose union is exactly a set by breadth-first
+//!   search over every subset of a 4-bit field. It is too slow for more, so it checks the next
+//!   oracle on every subset of widths 1 to 4.
+//! - [`trie_min_cover`] works down the binary trie of a field: a node wholly in the set is one
+//!   prefix, a node outside it none, any other node the sum of its two halves (an exact cover
+//!   cannot use the node, so it covers each half on its own). It checks the counts on fields of up
+//!   to 10 bits.
+//! - [`interval_trie_min_cover`] is the same trie walk on one interval, which only descends along
+//!   its two ends; it checks 16- to 128-bit fields.
 //! - [`brute_lpm`] finds each address-list entry's parent by scanning the whole list, and evaluates
 //!   the list and its non-redundant entries on every address of the field.
 
@@ -252,7 +253,9 @@ proptest! {
     fn products_saturate(counts in prop::collection::vec(
         prop_oneof![0..4u64, 0..=u64::MAX, Just(u64::MAX), Just(1u64 << 32)], 0..6)
     ) {
-        let exact = counts.iter().fold(1u128, |product, &count| product.saturating_mul(u128::from(count)));
+        let exact = counts
+            .iter()
+            .fold(1u128, |product, &count| product.saturating_mul(u128::from(count)));
         let expected = u64::try_from(exact).unwrap_or(u64::MAX);
         prop_assert_eq!(saturating_product(counts.iter().copied()), expected);
         prop_assert_eq!(saturating_product(counts.iter().rev().copied()), expected);
@@ -334,8 +337,8 @@ proptest! {
         let brute = brute_lpm(&entries, width);
         prop_assert!(count as usize <= entries.len());
         prop_assert_eq!(count as usize, brute.needed.len());
-        // The counted entries are enough: programmed longest first, they match exactly what the list
-        // matches.
+        // The counted entries are enough: programmed longest first, they match exactly what the
+        // list matches.
         for address in 0..=field_max(width) {
             prop_assert_eq!(
                 tcam_matches(&brute.needed, address, width),

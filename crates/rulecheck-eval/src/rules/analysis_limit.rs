@@ -16,3 +16,41 @@ rule! {
     /// ```
     pub struct AnalysisLimit => AnalysisLimit;
 }
+
+/// Reports every walk that ran out of budget.
+pub fn check(cx: &crate::Context<'_>, out: &mut Vec<rulecheck_syntax::Diagnostic>) {
+    use rulecheck_syntax::{Code, Diagnostic};
+    for report in &cx.filters {
+        for walk in &report.walks {
+            if let Some(index) = walk.stopped_at {
+                let term = report.terms[index];
+                out.push(
+                    Diagnostic::new(
+                        Code::AnalysisLimit,
+                        term.name.loc,
+                        format!(
+                            "analysis of filter `{}` ({}) stopped at term `{}`: it needs more than {} pieces of packet space",
+                            report.filter.name.text,
+                            walk.family.name(),
+                            term.name.text,
+                            crate::analysis::CUBE_BUDGET
+                        ),
+                    )
+                    .with_help("later terms are not checked; split the filter or simplify its terms")
+                    .in_term(&report.filter.name.text, Some(&term.name.text)),
+                );
+            }
+        }
+    }
+    for flow in &cx.flows {
+        for walk in &flow.walks {
+            if let Some(index) = walk.stopped_at {
+                let route = flow.routes[index];
+                out.push(
+                    Diagnostic::new(Code::AnalysisLimit, route.name.loc, format!("analysis of the flow routes stopped at `{}`: it needs more than {} pieces of packet space", route.name.text, crate::analysis::CUBE_BUDGET))
+                        .in_route(&route.name.text),
+                );
+            }
+        }
+    }
+}

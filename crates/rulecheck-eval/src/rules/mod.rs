@@ -22,14 +22,53 @@ macro_rules! rule {
     };
 }
 
+pub mod ambiguous_flow_routes;
 pub mod analysis_limit;
+pub mod broad_discard;
+pub mod conflicting_conditions;
+pub mod control_plane_lockout;
+pub mod correlated_terms;
+pub mod empty_match;
+pub mod flow_route_without_destination;
+pub mod implicit_discard;
 pub mod invalid_value;
 pub mod not_modeled;
+pub mod packet_length_impossible;
+pub mod packet_length_over_mtu;
+pub mod packet_length_too_small;
+pub mod protected_flow_discarded;
+pub mod rate_limit_zero;
+pub mod redundant_term;
+pub mod shadowed_term;
 pub mod syntax_error;
 pub mod undefined_reference;
 pub mod unknown_statement;
 pub mod unused_definition;
 pub mod value_out_of_range;
+
+/// A check: reads the context, appends findings.
+pub type Check = fn(&crate::Context<'_>, &mut Vec<rulecheck_syntax::Diagnostic>);
+
+/// Every check that runs on a parsed configuration (the syntax rules run in the parser).
+pub const CHECKS: &[Check] = &[
+    undefined_reference::check,
+    unused_definition::check,
+    packet_length_impossible::check,
+    packet_length_over_mtu::check,
+    packet_length_too_small::check,
+    shadowed_term::check,
+    empty_match::check,
+    correlated_terms::check,
+    ambiguous_flow_routes::check,
+    conflicting_conditions::check,
+    implicit_discard::check,
+    protected_flow_discarded::check,
+    broad_discard::check,
+    flow_route_without_destination::check,
+    control_plane_lockout::check,
+    rate_limit_zero::check,
+    analysis_limit::check,
+];
 
 /// A rule as the command line lists it.
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +101,21 @@ pub const ALL: &[RuleMeta] = &[
     not_modeled::NotModeled::META,
     analysis_limit::AnalysisLimit::META,
     value_out_of_range::ValueOutOfRange::META,
+    packet_length_impossible::PacketLengthImpossible::META,
+    packet_length_over_mtu::PacketLengthOverMtu::META,
+    packet_length_too_small::PacketLengthTooSmall::META,
+    shadowed_term::ShadowedTerm::META,
+    redundant_term::RedundantTerm::META,
+    empty_match::EmptyMatch::META,
+    correlated_terms::CorrelatedTerms::META,
+    ambiguous_flow_routes::AmbiguousFlowRoutes::META,
+    conflicting_conditions::ConflictingConditions::META,
+    implicit_discard::ImplicitDiscard::META,
+    protected_flow_discarded::ProtectedFlowDiscarded::META,
+    broad_discard::BroadDiscard::META,
+    flow_route_without_destination::FlowRouteWithoutDestination::META,
+    control_plane_lockout::ControlPlaneLockout::META,
+    rate_limit_zero::RateLimitZero::META,
 ];
 
 /// The rule with this code.

@@ -30,7 +30,7 @@ rule! {
 }
 
 /// Reports every reference to something undefined.
-pub fn check(cx: &mut Context<'_>) {
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let config = cx.config;
     let prefix_lists: HashSet<&str> = config
         .prefix_lists
@@ -55,7 +55,7 @@ pub fn check(cx: &mut Context<'_>) {
                         .iter()
                         .filter(|r| !prefix_lists.contains(r.name.text.as_str()))
                     {
-                        cx.push(
+                        out.push(
                             Diagnostic::new(
                                 Code::UndefinedReference,
                                 r.name.loc,
@@ -70,7 +70,7 @@ pub fn check(cx: &mut Context<'_>) {
             for action in &term.actions {
                 if let ActionKind::Policer(name) = &action.kind {
                     if !policers.contains(name.text.as_str()) {
-                        cx.push(
+                        out.push(
                             Diagnostic::new(
                                 Code::UndefinedReference,
                                 name.loc,
@@ -84,7 +84,7 @@ pub fn check(cx: &mut Context<'_>) {
             }
             if let Some(nested) = &term.filter {
                 if !filters.contains(nested.text.as_str()) {
-                    cx.push(
+                    out.push(
                         Diagnostic::new(
                             Code::UndefinedReference,
                             nested.loc,
@@ -100,7 +100,7 @@ pub fn check(cx: &mut Context<'_>) {
         for unit in &interface.units {
             for binding in &unit.filters {
                 if !filters.contains(binding.filter.text.as_str()) {
-                    cx.push(Diagnostic::new(
+                    out.push(Diagnostic::new(
                         Code::UndefinedReference,
                         binding.filter.loc,
                         format!(

@@ -26,7 +26,7 @@ rule! {
 }
 
 /// Reports every unused definition.
-pub fn check(cx: &mut Context<'_>) {
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let config = cx.config;
     let mut used_lists = HashSet::new();
     let mut used_policers = HashSet::new();
@@ -55,7 +55,7 @@ pub fn check(cx: &mut Context<'_>) {
     }
     for list in &config.prefix_lists {
         if !used_lists.contains(list.name.text.as_str()) && list.apply_path.is_none() {
-            cx.push(Diagnostic::new(
+            out.push(Diagnostic::new(
                 Code::UnusedDefinition,
                 list.name.loc,
                 format!("prefix list `{}` is not used by any filter", list.name.text),
@@ -64,7 +64,7 @@ pub fn check(cx: &mut Context<'_>) {
     }
     for policer in &config.policers {
         if !used_policers.contains(policer.name.text.as_str()) {
-            cx.push(Diagnostic::new(
+            out.push(Diagnostic::new(
                 Code::UnusedDefinition,
                 policer.name.loc,
                 format!("policer `{}` is not used by any filter", policer.name.text),
@@ -74,7 +74,7 @@ pub fn check(cx: &mut Context<'_>) {
     if config.has_interfaces {
         for filter in &config.filters {
             if !used_filters.contains(filter.name.text.as_str()) {
-                cx.push(Diagnostic::new(
+                out.push(Diagnostic::new(
                     Code::UnusedDefinition,
                     filter.name.loc,
                     format!(

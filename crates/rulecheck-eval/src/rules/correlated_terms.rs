@@ -1,0 +1,77 @@
+//! RC304 correlated-terms.
+
+use rulecheck_syntax::model::Verdict;
+use rulecheck_syntax::{Code, Diagnostic};
+
+use crate::Context;
+use crate::report::witness;
+
+rule! {
+    /// ## What it does
+    /// Reports a term that partly overlaps an earlier term with a different action: some packets match
+    /// both, the earlier term decides them, and the later term still decides others. The finding names the
+    /// earlier term and gives a packet from the overlap.
+    ///
+    /// ## Why is this bad?
+    /// Often it is intended (a specific discard before a general accept). It is reported as information
+    /// because the order of the two terms decides the fate of the overlap, and reordering them in a later
+    /// change silently changes what the filter does.
+    ///
+    /// ## Example
+    /// ```text
+    /// term block-scanner { from { source-address 198.51.100.0/24; } then discard; }
+    /// term allow-web     { from { protocol tcp; destination-port 443; } then accept; }  # overlap: scanner's HTTPS
+    /// ```
+    pub struct CorrelatedTerms => CorrelatedTerms;
+}
+
+/// Reports, for each term, the first earlier term with a different action that decides part of its packets.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for report in &cx.filters {
+        let Some(walk) = report.walks.first() else {
+            continue;
+        };
+        for (index, term) in walk.terms.iter().enumerate() {
+            if term.verdict == Verdict::NextTerm || term.decided.is_empty() {
+                continue;
+            }
+            let Some(hull) = &term.hull else { continue };
+            let found = walk.terms[..index]
+                .iter()
+                .enumerate()
+                .find_map(|(j, earlier)| {
+                    if earlier.verdict == Verdict::NextTerm
+                        || earlier.verdict == term.verdict
+                        || earlier.compiled.uncertain
+                    {
+                        return None;
+                    }
+                    if !earlier.hull.as_ref().is_some_and(|h| h.intersects(hull)) {
+                        return None;
+                    }
+                    let overlap = term.compiled.space.intersect(&earlier.decided);
+                    (!overlap.is_empty()).then(|| (j, overlap))
+                });
+            let Some((j, overlap)) = found else { continue };
+            let (t, e) = (report.terms[index], report.terms[j]);
+            let mut d = Diagnostic::new(
+                Code::CorrelatedTerms,
+                t.name.loc,
+                format!(
+                    "term `{}` ({}) overlaps earlier term `{}` ({}): packets matching both are decided by `{}`",
+                    t.name.text,
+                    term.verdict.as_str(),
+                    e.name.text,
+                    e.verdict().as_str(),
+                    e.name.text
+                ),
+            )
+            .with_related(e.name.loc, format!("term `{}` decides the overlap", e.name.text))
+            .in_term(&report.filter.name.text, Some(&t.name.text));
+            if let Some(w) = overlap.witness() {
+                d = d.with_witness(witness(&w));
+            }
+            out.push(d);
+        }
+    }
+}

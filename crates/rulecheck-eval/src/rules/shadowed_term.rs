@@ -1,0 +1,192 @@
+//! RC301 shadowed-term, and RC302 redundant-term, which the same analysis finds.
+
+use rulecheck_syntax::model::Verdict;
+use rulecheck_syntax::{Code, Diagnostic, Loc};
+
+use crate::Context;
+use crate::analysis::Walk;
+use crate::report::witness;
+
+rule! {
+    /// ## What it does
+    /// Reports a term that can never decide a packet because earlier terms with a different action catch
+    /// every packet it matches — one earlier term, or only the union of several. The finding lists the
+    /// earlier terms and gives a packet the term matches that an earlier term decides otherwise.
+    ///
+    /// ## Why is this bad?
+    /// The term's author expected it to act, and it never will: a `discard` that never fires lets attack
+    /// traffic through; an `accept` that never fires blackholes traffic. Pairwise checks miss the case where
+    /// no single earlier term covers it but several together do.
+    ///
+    /// ## Example
+    /// ```text
+    /// term allow-low  { from { destination-port 0-1023; }     then accept; }
+    /// term allow-high { from { destination-port 1024-65535; } then accept; }
+    /// term block-ssh  { from { protocol tcp; destination-port 22; } then discard; }   # never reached
+    /// ```
+    pub struct ShadowedTerm => ShadowedTerm;
+}
+
+/// A rule that earlier rules cover, with what covers it.
+pub struct Covered {
+    /// Index of the covered rule.
+    pub index: usize,
+    /// Earlier rules that catch part of its packets.
+    pub blockers: Vec<usize>,
+    /// Whether some blocker acts differently.
+    pub shadowed: bool,
+    /// A packet the rule matches and a blocker with a different action (else any blocker) decides.
+    pub witness: Option<crate::packet::Packet>,
+}
+
+/// The rules of a walked list that never decide a packet although they match some.
+pub fn covered(walks: &[Walk]) -> Vec<Covered> {
+    let Some(first) = walks.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for index in 0..first.terms.len() {
+        let verdict = first.terms[index].verdict;
+        if verdict == Verdict::NextTerm {
+            continue;
+        }
+        let live: Vec<&Walk> = walks
+            .iter()
+            .filter(|w| !w.terms[index].compiled.space.is_empty())
+            .collect();
+        if live.is_empty()
+            || live.iter().any(|w| {
+                w.stopped_at.is_some_and(|s| s <= index) || !w.terms[index].decided.is_empty()
+            })
+        {
+            continue;
+        }
+        let mut blockers = Vec::new();
+        let mut shadowed = false;
+        let mut witness = None;
+        for walk in &live {
+            let term = &walk.terms[index];
+            for (j, earlier) in walk.terms[..index].iter().enumerate() {
+                if earlier.verdict == Verdict::NextTerm || earlier.compiled.uncertain {
+                    continue;
+                }
+                if let (Some(a), Some(b)) = (&term.hull, &earlier.hull) {
+                    if !a.intersects(b) {
+                        continue;
+                    }
+                }
+                let overlap = term.compiled.space.intersect(&earlier.decided);
+                if overlap.is_empty() {
+                    continue;
+                }
+                if !blockers.contains(&j) {
+                    blockers.push(j);
+                }
+                let differs = earlier.verdict != verdict;
+                if differs && !shadowed {
+                    shadowed = true;
+                    witness = overlap.witness();
+                } else if witness.is_none() {
+                    witness = overlap.witness();
+                }
+            }
+        }
+        blockers.sort_unstable();
+        out.push(Covered {
+            index,
+            blockers,
+            shadowed,
+            witness,
+        });
+    }
+    out
+}
+
+fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
+    let quoted: Vec<String> = blockers
+        .iter()
+        .take(5)
+        .map(|&j| format!("`{}`", names[j].0))
+        .collect();
+    let more = blockers.len().saturating_sub(5);
+    let mut text = quoted.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
+/// Reports shadowed (RC301) and redundant (RC302) terms and flow routes.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for report in &cx.filters {
+        let names: Vec<(String, Loc, Verdict)> = report
+            .terms
+            .iter()
+            .map(|t| (t.name.text.clone(), t.name.loc, t.verdict()))
+            .collect();
+        for c in covered(&report.walks) {
+            let term = report.terms[c.index];
+            // A nested filter's terms are reported where they are defined, once.
+            if !report.filter.terms.iter().any(|t| std::ptr::eq(t, term)) {
+                continue;
+            }
+            out.push(
+                finding(&c, &names, "term", term.verdict())
+                    .in_term(&report.filter.name.text, Some(&term.name.text)),
+            );
+        }
+    }
+    for flow in cx.flows.iter().filter(|f| f.ordered()) {
+        let names: Vec<(String, Loc, Verdict)> = flow
+            .routes
+            .iter()
+            .map(|r| (r.name.text.clone(), r.name.loc, r.verdict()))
+            .collect();
+        for c in covered(&flow.walks) {
+            let route = flow.routes[c.index];
+            out.push(finding(&c, &names, "flow route", route.verdict()).in_route(&route.name.text));
+        }
+    }
+}
+
+fn finding(
+    c: &Covered,
+    names: &[(String, Loc, Verdict)],
+    kind: &str,
+    verdict: Verdict,
+) -> Diagnostic {
+    let (name, loc, _) = &names[c.index];
+    let blockers = describe(names, &c.blockers);
+    let (code, message) = if c.shadowed {
+        (
+            Code::ShadowedTerm,
+            format!(
+                "{kind} `{name}` never acts: every packet it matches is decided earlier by {blockers}, some with a different action than `{}`",
+                verdict.as_str()
+            ),
+        )
+    } else {
+        (
+            Code::RedundantTerm,
+            format!(
+                "{kind} `{name}` is redundant: every packet it matches is already decided by {blockers} with the same action `{}`",
+                verdict.as_str()
+            ),
+        )
+    };
+    let mut d = Diagnostic::new(code, *loc, message);
+    for &j in &c.blockers {
+        let (other, other_loc, other_verdict) = &names[j];
+        d = d.with_related(
+            *other_loc,
+            format!(
+                "{kind} `{other}` ({}) catches its packets first",
+                other_verdict.as_str()
+            ),
+        );
+    }
+    if let Some(w) = &c.witness {
+        d = d.with_witness(witness(w));
+    }
+    d
+}
