@@ -19,6 +19,8 @@ pub struct Args {
 pub enum Command {
     /// Check configuration files and report findings.
     Lint(LintArgs),
+    /// Show what a filter or the flow routes do with one packet, term by term.
+    Trace(TraceArgs),
     /// List every rule code with its name and default severity.
     Rules,
     /// Explain what a rule checks and why.
@@ -65,4 +67,20 @@ pub enum FailOn {
     Warning,
     /// Fail on any finding.
     Info,
+}
+
+/// Arguments of `rulecheck trace`.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// The configuration file.
+    pub path: PathBuf,
+    /// The filter to run the packet through.
+    #[arg(long, conflicts_with = "flow")]
+    pub filter: Option<String>,
+    /// Run the packet through the flow routes instead (of the main instance, or of the named routing instance).
+    #[arg(long, num_args = 0..=1, default_missing_value = "")]
+    pub flow: Option<String>,
+    /// The packet, e.g. 'proto=tcp src=192.0.2.1 dst=203.0.113.5 sport=1234 dport=80 len=60'.
+    #[arg(long)]
+    pub packet: String,
 }

@@ -5,6 +5,7 @@ mod inputs;
 mod render;
 mod run;
 mod settings;
+mod trace;
 
 use std::process::ExitCode;
 

@@ -49,6 +49,7 @@ impl From<std::io::Error> for Error {
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     match args.command {
         Command::Lint(lint) => run_lint(&lint),
+        Command::Trace(trace) => crate::trace::run(&trace),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
             for rule in rulecheck_eval::rules::ALL {
