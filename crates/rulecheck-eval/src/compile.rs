@@ -30,7 +30,8 @@ pub struct Compiled {
 
 /// Prefix lists by name, for resolving references.
 pub struct PrefixLists<'a> {
-    lists: HashMap<&'a str, &'a [AddressEntry]>,
+    /// Defined lists; `None` for lists built by `apply-path`, whose contents are not modeled.
+    lists: HashMap<&'a str, Option<&'a [AddressEntry]>>,
 }
 
 impl<'a> PrefixLists<'a> {
@@ -40,7 +41,12 @@ impl<'a> PrefixLists<'a> {
             lists: config
                 .prefix_lists
                 .iter()
-                .map(|l| (l.name.text.as_str(), l.prefixes.as_slice()))
+                .map(|l| {
+                    (
+                        l.name.text.as_str(),
+                        l.apply_path.is_none().then_some(l.prefixes.as_slice()),
+                    )
+                })
                 .collect(),
         }
     }
@@ -76,10 +82,11 @@ pub fn compile(
                 Values::PrefixLists(refs) => {
                     for r in refs {
                         match lists.lists.get(r.name.text.as_str()) {
-                            Some(entries) => address_lists[slot]
+                            Some(Some(entries)) => address_lists[slot]
                                 .extend(entries.iter().map(|e| (e.address, r.except || e.except))),
-                            // Undefined (RC010): the router refuses the commit; model the list as empty.
-                            None => {}
+                            // An `apply-path` list (RC020) or an undefined one (RC010): its contents are
+                            // unknown, so the term matches an unknown part of what it otherwise matches.
+                            Some(None) | None => uncertain = true,
                         }
                     }
                 }

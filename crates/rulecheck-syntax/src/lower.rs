@@ -10,10 +10,12 @@ use crate::model::{
     ManagementService, Name, Policer, PrefixList, PrefixListRef, Term, TermOrder, Unit, ValueRange,
     Values,
 };
+use crate::parse::Limits;
 use crate::source::SourceMap;
-use std::collections::HashSet;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
 
-use crate::span::Loc;
+use crate::span::{FileId, Loc};
 use crate::tree::{ConfigTree, NodeId};
 use crate::values::{self, NumberError};
 
@@ -24,19 +26,31 @@ pub fn lower(tree: &ConfigTree, sources: &SourceMap, diagnostics: &mut Vec<Diagn
         sources,
         config: Config::default(),
         diagnostics,
+        unterminated: tree.unterminated.iter().map(|&(node, _)| node).collect(),
         verbatim: HashSet::new(),
     };
     lowering.root();
-    // A statement without `;` before a `}` on a later line is a syntax error, unless it was unknown text
+    // A statement without `;` at the end of its line is a syntax error, unless it was unknown text
     // (generators paste "verbatim" lines into filters), which has been reported as not modeled instead.
+    // Like the parser's, these reports stop at the per-file limit.
+    let limit = Limits::default().max_errors;
+    let mut reported: HashMap<FileId, usize> = HashMap::new();
     for &(node, missing) in &tree.unterminated {
-        if !lowering.verbatim.contains(&node) {
-            lowering.diagnostics.push(Diagnostic::new(
-                Code::SyntaxError,
-                missing,
-                "expected `;` at the end of this statement",
-            ));
+        if lowering.verbatim.contains(&node) {
+            continue;
         }
+        let count = reported.entry(missing.file).or_default();
+        *count += 1;
+        let message = match (*count).cmp(&(limit + 1)) {
+            Ordering::Less => "expected `;` at the end of this statement".to_owned(),
+            Ordering::Equal => format!(
+                "more than {limit} statements in this file lack their `;`; the rest are not shown"
+            ),
+            Ordering::Greater => continue,
+        };
+        lowering
+            .diagnostics
+            .push(Diagnostic::new(Code::SyntaxError, missing, message));
     }
     lowering.config
 }
@@ -46,6 +60,8 @@ struct Lowering<'a, 'd> {
     sources: &'a SourceMap,
     config: Config,
     diagnostics: &'d mut Vec<Diagnostic>,
+    /// The first nodes of statements that ended at a line break instead of at `;`.
+    unterminated: HashSet<NodeId>,
     /// Unterminated unknown statements, reported as verbatim text.
     verbatim: HashSet<NodeId>,
 }
@@ -90,7 +106,9 @@ impl<'a> Lowering<'a, '_> {
         candidates: impl IntoIterator<Item = &'c str>,
     ) {
         let word = self.text(node);
-        if self.tree.unterminated.iter().any(|&(n, _)| n == node) {
+        let suggestion = did_you_mean(word, candidates);
+        // A near miss of a keyword is a typo, not verbatim text: `discrad` without `;` is two errors.
+        if suggestion.is_none() && self.unterminated.contains(&node) {
             self.verbatim.insert(node);
             let text = self.tree.node(node).statement;
             self.diagnostics.push(Diagnostic::new(
@@ -105,7 +123,7 @@ impl<'a> Lowering<'a, '_> {
             self.loc(node),
             format!("`{word}` is not a statement Junos accepts in {place}"),
         );
-        if let Some(suggestion) = did_you_mean(word, candidates) {
+        if let Some(suggestion) = suggestion {
             diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
         }
         self.diagnostics.push(diagnostic);
@@ -133,6 +151,10 @@ impl<'a> Lowering<'a, '_> {
                 None
             }
             [value, rest @ ..] => {
+                // `count c discard;` is not a counter named `c` with a child `discard`: that word is a
+                // statement whose `;` is missing, and silently dropping it could turn a discard into an accept.
+                let what = format!("`{} {}`", self.text(node), self.text(*value));
+                self.no_children(*value, &what);
                 for &extra in rest {
                     let word = self.text(extra);
                     self.report(
@@ -206,7 +228,9 @@ impl<'a> Lowering<'a, '_> {
                         self.filter(name, Family::Inet);
                     }
                 }
-                "policer" => {
+                // Three-color and hierarchical policers are defined for their references; their rates
+                // are not modeled.
+                "policer" | "three-color-policer" | "hierarchical-policer" => {
                     for name in self.children(child) {
                         self.policer(name);
                     }
@@ -294,7 +318,7 @@ impl<'a> Lowering<'a, '_> {
                 "from" => term.conditions = self.conditions(child, place, family),
                 "then" => {
                     term.actions =
-                        self.actions(child, keywords::FILTER_ACTIONS, "a filter term's `then`")
+                        self.actions(child, keywords::FILTER_ACTIONS, "a filter term's `then`");
                 }
                 "filter" => term.filter = self.single_value(child).map(|v| self.name(v)),
                 word if keywords::TERM.contains(&word) => {}
@@ -659,9 +683,21 @@ impl<'a> Lowering<'a, '_> {
             };
             let kind = match shape {
                 ActionShape::Terminating => match word {
-                    "accept" => ActionKind::Accept,
-                    "discard" => ActionKind::Discard,
-                    _ => ActionKind::Reject,
+                    "accept" | "discard" => {
+                        self.no_children(child, &format!("`{word}`"));
+                        if word == "accept" {
+                            ActionKind::Accept
+                        } else {
+                            ActionKind::Discard
+                        }
+                    }
+                    _ => {
+                        // `reject` takes an optional ICMP message type (`reject tcp-reset;`).
+                        if self.tree.children(child).next().is_some() {
+                            self.single_value(child);
+                        }
+                        ActionKind::Reject
+                    }
                 },
                 ActionShape::Next => {
                     if word == "next" {
@@ -695,7 +731,22 @@ impl<'a> Lowering<'a, '_> {
                     }
                     ActionKind::NextTerm
                 }
-                ActionShape::Modifier => ActionKind::Modifier(word.to_owned()),
+                ActionShape::Modifier => {
+                    self.no_children(child, &format!("`{word}`"));
+                    ActionKind::Modifier(word.to_owned())
+                }
+                // Lists of names: `community [ c1 c2 ]`, `apply-groups [ g1 g2 ]`.
+                ActionShape::ModifierWithValue if matches!(word, "community" | "apply-groups") => {
+                    let values = self.children(child);
+                    if values.is_empty() {
+                        self.report(Code::SyntaxError, child, format!("`{word}` needs a value"));
+                    }
+                    for value in values {
+                        let what = format!("`{word} {}`", self.text(value));
+                        self.no_children(value, &what);
+                    }
+                    ActionKind::Modifier(word.to_owned())
+                }
                 ActionShape::ModifierWithValue => {
                     let value = self.single_value(child).map(|v| self.text(v).to_owned());
                     match word {
@@ -704,10 +755,18 @@ impl<'a> Lowering<'a, '_> {
                     }
                 }
                 ActionShape::Redirect => ActionKind::Redirect,
-                ActionShape::Policer => match self.single_value(child) {
-                    Some(v) => ActionKind::Policer(self.name(v)),
-                    None => continue,
-                },
+                ActionShape::Policer => {
+                    // `three-color-policer { single-rate NAME; }` (or `two-rate NAME`): the name is one
+                    // level down.
+                    let rate = self.children(child).into_iter().find(|&v| {
+                        word == "three-color-policer"
+                            && matches!(self.text(v), "single-rate" | "two-rate")
+                    });
+                    match self.single_value(rate.unwrap_or(child)) {
+                        Some(v) => ActionKind::Policer(self.name(v)),
+                        None => continue,
+                    }
+                }
                 ActionShape::RateLimit => {
                     let Some(v) = self.single_value(child) else {
                         continue;
@@ -821,7 +880,7 @@ impl<'a> Lowering<'a, '_> {
                 }
                 "then" => {
                     route.actions =
-                        self.actions(child, keywords::FLOW_ACTIONS, "a flow route's `then`")
+                        self.actions(child, keywords::FLOW_ACTIONS, "a flow route's `then`");
                 }
                 word if keywords::ROUTE.contains(&word) => {}
                 _ => self.unknown(child, "a flow route", keywords::ROUTE),

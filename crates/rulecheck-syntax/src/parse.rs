@@ -81,6 +81,7 @@ pub fn parse_file(
         sources,
         file,
         text,
+        max_depth: limits.max_depth,
         errors: Errors {
             file,
             limit: limits.max_errors,
@@ -89,7 +90,7 @@ pub fn parse_file(
         },
     };
     match form {
-        Form::Hierarchical => parser.hierarchical(limits.max_depth),
+        Form::Hierarchical => parser.hierarchical(),
         Form::Set => parser.set_commands(),
     }
     form
@@ -147,6 +148,17 @@ struct Tags {
     start: Option<Span>,
 }
 
+/// The statement being read in the hierarchical form.
+#[derive(Default)]
+struct Statement {
+    words: Vec<Word>,
+    tags: Tags,
+    /// A token of it was invalid (and reported): the statement is dropped.
+    broken: bool,
+    /// A line break followed its last word.
+    line_break: bool,
+}
+
 struct Frame {
     node: Option<NodeId>,
     open: Span,
@@ -157,6 +169,7 @@ struct Parser<'t, 's, 'd> {
     sources: &'s SourceMap,
     file: FileId,
     text: &'s str,
+    max_depth: usize,
     errors: Errors<'d>,
 }
 
@@ -165,55 +178,65 @@ impl Parser<'_, '_, '_> {
         Loc::new(self.file, span)
     }
 
-    fn hierarchical(&mut self, max_depth: usize) {
+    fn hierarchical(&mut self) {
+        let max_depth = self.max_depth;
         let mut lexer = Lexer::new(self.text);
         let mut stack: Vec<Frame> = Vec::new();
-        let mut words: Vec<Word> = Vec::new();
-        let mut tags = Tags::default();
-        let mut broken = false;
+        let mut st = Statement::default();
         let mut depth_reported = false;
+        // A token a `[ ]` list stopped at, to be read again as part of the enclosing statement.
+        let mut again: Option<Token> = None;
         let parent_of = |stack: &[Frame]| match stack.last() {
             None => Some(ConfigTree::ROOT),
             Some(frame) => frame.node,
         };
-        while let Some(token) = lexer.next_token() {
+        while let Some(token) = again.take().or_else(|| lexer.next_token()) {
+            if st.line_break {
+                st.line_break = false;
+                if matches!(token.kind, TokenKind::Word | TokenKind::Quoted) {
+                    // A word on a new line while the statement before it has no `;`: Junos writes one
+                    // statement per line, so the statement ended at the line break. Whether that is a
+                    // syntax error or pasted verbatim text is for the model builder to say.
+                    if !st.broken {
+                        self.unterminated(parent_of(&stack), &st);
+                    }
+                    st = Statement::default();
+                }
+            }
             match token.kind {
-                TokenKind::Comment | TokenKind::Newline => {}
-                TokenKind::Error => broken = true,
-                TokenKind::Word if words.is_empty() && self.tag(token.span, &mut tags) => {}
-                TokenKind::Word | TokenKind::Quoted => words.push(Word::Single(token.span)),
+                TokenKind::Comment => {}
+                TokenKind::Newline => st.line_break = !st.words.is_empty(),
+                TokenKind::Error => st.broken = true,
+                TokenKind::Word if st.words.is_empty() && self.tag(token.span, &mut st.tags) => {}
+                TokenKind::Word | TokenKind::Quoted => st.words.push(Word::Single(token.span)),
                 TokenKind::LBracket => match self.list(&mut lexer, token.span) {
-                    Some(list) => words.push(list),
-                    None => broken = true,
+                    Ok(list) => st.words.push(list),
+                    Err(stopped_at) => {
+                        st.broken = true;
+                        again = stopped_at;
+                    }
                 },
                 TokenKind::RBracket => {
                     self.errors
                         .report(token.span, "unexpected `]`: no list is open here".into());
-                    broken = true;
+                    st.broken = true;
                 }
                 TokenKind::Semi => {
-                    if words.is_empty() {
-                        if tags.start.is_some() {
-                            self.errors.report(
-                                token.span,
-                                "a tag such as `inactive:` must be followed by a statement".into(),
-                            );
-                        }
-                    } else if !broken {
-                        self.statement(parent_of(&stack), &words, &tags, token.span, false);
+                    if st.words.is_empty() {
+                        self.dangling_tag(&st);
+                    } else if !st.broken {
+                        self.statement(parent_of(&stack), &st.words, &st.tags, token.span, false);
                     }
-                    words.clear();
-                    tags = Tags::default();
-                    broken = false;
+                    st = Statement::default();
                 }
                 TokenKind::LBrace => {
-                    let node = if words.is_empty() {
+                    let node = if st.words.is_empty() {
                         self.errors.report(
                             token.span,
                             "a block must follow a statement name, as in `term NAME {`".into(),
                         );
                         None
-                    } else if broken {
+                    } else if st.broken {
                         None
                     } else if stack.len() >= max_depth {
                         if !depth_reported {
@@ -225,38 +248,41 @@ impl Parser<'_, '_, '_> {
                         }
                         None
                     } else {
-                        self.statement(parent_of(&stack), &words, &tags, token.span, true)
+                        self.statement(parent_of(&stack), &st.words, &st.tags, token.span, true)
                     };
                     stack.push(Frame {
                         node,
                         open: token.span,
                     });
-                    words.clear();
-                    tags = Tags::default();
-                    broken = false;
+                    st = Statement::default();
                 }
                 TokenKind::RBrace => {
-                    if let Some(last) = words.last() {
+                    if let Some(last) = st.words.last() {
                         let end = last.span().end;
                         let same_line =
                             !self.text[end as usize..token.span.start as usize].contains('\n');
-                        if same_line || broken {
+                        if same_line || st.broken {
                             self.errors.report(
                                 point(end),
                                 "expected `;` at the end of this statement".into(),
                             );
                         }
-                        if !broken {
-                            let first =
-                                self.statement_first(parent_of(&stack), &words, &tags, point(end));
-                            if let (Some(first), false) = (first, same_line) {
-                                self.tree.unterminated.push((first, self.loc(point(end))));
-                            }
+                        if st.broken {
+                        } else if same_line {
+                            self.statement(
+                                parent_of(&stack),
+                                &st.words,
+                                &st.tags,
+                                point(end),
+                                false,
+                            );
+                        } else {
+                            self.unterminated(parent_of(&stack), &st);
                         }
-                        words.clear();
-                        tags = Tags::default();
-                        broken = false;
+                    } else {
+                        self.dangling_tag(&st);
                     }
+                    st = Statement::default();
                     if stack.pop().is_none() {
                         self.errors
                             .report(token.span, "unexpected `}`: no block is open here".into());
@@ -264,11 +290,13 @@ impl Parser<'_, '_, '_> {
                 }
             }
         }
-        if let Some(last) = words.last() {
+        if let Some(last) = st.words.last() {
             self.errors.report(
                 point(last.span().end),
                 "expected `;` at the end of this statement".into(),
             );
+        } else {
+            self.dangling_tag(&st);
         }
         for frame in stack.iter().rev() {
             self.errors.report(
@@ -278,6 +306,27 @@ impl Parser<'_, '_, '_> {
         }
         for e in lexer.errors {
             self.errors.report(e.span, e.message);
+        }
+    }
+
+    /// Reports a tag such as `inactive:` that no statement follows.
+    fn dangling_tag(&mut self, st: &Statement) {
+        if let Some(tag) = st.tags.start {
+            self.errors.report(
+                tag,
+                "a tag such as `inactive:` must be followed by a statement".into(),
+            );
+        }
+    }
+
+    /// Adds a statement that ended at a line break instead of at `;`, and records where `;` is missing.
+    fn unterminated(&mut self, parent: Option<NodeId>, st: &Statement) {
+        let Some(last) = st.words.last() else {
+            return;
+        };
+        let end = point(last.span().end);
+        if let Some(first) = self.statement_first(parent, &st.words, &st.tags, end) {
+            self.tree.unterminated.push((first, self.loc(end)));
         }
     }
 
@@ -295,30 +344,32 @@ impl Parser<'_, '_, '_> {
         true
     }
 
-    fn list(&mut self, lexer: &mut Lexer<'_>, open: Span) -> Option<Word> {
+    /// Reads a `[ list ]` after its `[`. On failure, returns the token that ended the list early (`;`, `{`,
+    /// `}` or `[`), which belongs to the enclosing statement or block.
+    fn list(&mut self, lexer: &mut Lexer<'_>, open: Span) -> Result<Word, Option<Token>> {
         let mut items = Vec::new();
+        let mut broken = false;
         loop {
             let Some(token) = lexer.next_token() else {
                 self.errors
                     .report(open, "this `[` is never closed: `]` is missing".into());
-                return None;
+                return Err(None);
             };
             match token.kind {
                 TokenKind::Word | TokenKind::Quoted => items.push(token.span),
                 TokenKind::Comment | TokenKind::Newline => {}
-                TokenKind::RBracket => return Some(Word::List(items, open.cover(token.span))),
-                TokenKind::Error => {}
-                _ => {
-                    self.errors
-                        .report(open, "this `[` is never closed: `]` is missing".into());
+                TokenKind::RBracket if broken => return Err(None),
+                TokenKind::RBracket => return Ok(Word::List(items, open.cover(token.span))),
+                TokenKind::Error => broken = true,
+                TokenKind::LBrace | TokenKind::RBrace | TokenKind::LBracket | TokenKind::Semi => {
                     self.errors.report(
-                        token.span,
+                        open,
                         format!(
-                            "unexpected `{}` inside a `[ ]` list",
+                            "this `[` is never closed: `]` is missing before `{}`",
                             token.span.slice(self.text)
                         ),
                     );
-                    return None;
+                    return Err(Some(token));
                 }
             }
         }
@@ -335,6 +386,18 @@ impl Parser<'_, '_, '_> {
     ) -> Option<NodeId> {
         let parent = parent?;
         let start = tags.start.unwrap_or(words[0].span());
+        if words.len() > self.max_depth {
+            // Each word is one level of the tree: bound its depth as the depth of blocks is bounded.
+            self.errors.report(
+                start.cover(words[words.len() - 1].span()),
+                format!(
+                    "a statement of {} words is longer than the {} accepted; it is skipped",
+                    words.len(),
+                    self.max_depth
+                ),
+            );
+            return None;
+        }
         let statement = self.loc(start.cover(end));
         let named = match &words[0] {
             Word::Single(s) => NAMED.contains(&s.slice(self.text)) && words.len() > 1,
@@ -501,6 +564,17 @@ impl Parser<'_, '_, '_> {
             return;
         }
         let end = tokens[tokens.len() - 1].span;
+        if words.len() > self.max_depth {
+            self.errors.report(
+                verb.span.cover(end),
+                format!(
+                    "a command of {} words is longer than the {} accepted; it is skipped",
+                    words.len(),
+                    self.max_depth
+                ),
+            );
+            return;
+        }
         match verb_text {
             "set" => {
                 let tags = Tags {
@@ -548,17 +622,23 @@ impl Parser<'_, '_, '_> {
 
     /// `insert PATH before|after KEYWORD NAME`: moves an ordered element (a term, a flow route).
     fn insert(&mut self, words: &[Word], end: Span) {
-        let position = words.iter().position(
+        // The last `before`/`after` that some word follows: a term may itself be named `before`.
+        let position = words[..words.len() - 1].iter().rposition(
             |w| matches!(w, Word::Single(s) if matches!(s.slice(self.text), "before" | "after")),
         );
-        let (Some(p), true) = (position, words.len() >= 2) else {
+        let Some(p) = position.filter(|&p| p >= 1) else {
             self.errors.report(
                 words[0].span().cover(end),
-                "`insert` needs `before` or `after` and the element to move next to".into(),
+                "`insert` needs a statement path, `before` or `after`, and the element to move next to"
+                    .into(),
             );
             return;
         };
         let Word::Single(reference) = words[words.len() - 1] else {
+            self.errors.report(
+                words[words.len() - 1].span(),
+                "a `[ ]` list cannot name a statement here".into(),
+            );
             return;
         };
         let before = words[p].span().slice(self.text) == "before";
@@ -576,6 +656,10 @@ impl Parser<'_, '_, '_> {
             );
             return;
         };
+        if anchor == moved {
+            // Moving an element next to itself leaves the order as it is.
+            return;
+        }
         let children = &mut self.tree.node_mut(parent).children;
         children.retain(|&c| c != moved);
         let at = children

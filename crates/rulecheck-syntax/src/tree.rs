@@ -6,6 +6,7 @@
 //! them on `load merge`. Children keep the order in which they first appeared: that order is term order.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::source::SourceMap;
@@ -164,13 +165,29 @@ impl ConfigTree {
                 let earlier: Vec<NodeId> = self.nodes[parent.0 as usize].children.clone();
                 for c in earlier {
                     let h = hash(sources.text(self.node(c).word));
-                    self.index.entry((parent.0, h)).or_insert(c);
+                    self.index_child(parent, h, c);
                 }
             } else {
-                self.index.entry((parent.0, hash(text))).or_insert(id);
+                self.index_child(parent, hash(text), id);
             }
         }
         id
+    }
+
+    /// Makes `child` the indexed node for its word's hash under `parent`, unless a live sibling holds the
+    /// place. A deleted node (`replace:`, `delete`) gives its place up, or every later lookup of the word
+    /// would fall back to scanning the siblings.
+    fn index_child(&mut self, parent: NodeId, hash: u64, child: NodeId) {
+        match self.index.entry((parent.0, hash)) {
+            Entry::Vacant(slot) => {
+                slot.insert(child);
+            }
+            Entry::Occupied(mut slot) => {
+                if self.nodes[slot.get().0 as usize].deleted {
+                    slot.insert(child);
+                }
+            }
+        }
     }
 
     /// Removes every child of `id` (for `replace:` and `delete`).

@@ -36,6 +36,10 @@ pub fn parse_number(text: &str) -> Result<u64, NumberError> {
     u64::from_str_radix(digits, radix).map_err(|_| NumberError::TooLarge)
 }
 
+/// The longest text [`parse_range`] reads: two of the longest names (ICMPv6 type names, about 40 characters)
+/// and a hyphen fit with room to spare.
+const MAX_VALUE_LEN: usize = 128;
+
 /// Reads a value or an inclusive range `lo-hi`, resolving names with `name`.
 ///
 /// Names may contain hyphens (`ftp-data`, `echo-request`, `af41-af42` is a range of two names), so the whole
@@ -44,6 +48,14 @@ pub fn parse_range(
     text: &str,
     name: impl Fn(&str) -> Option<u64>,
 ) -> Result<(u64, u64), NumberError> {
+    if text.len() > MAX_VALUE_LEN {
+        // Not a value of any field; trying every hyphen of a long word as the separator would be quadratic.
+        return Err(if text.bytes().all(|b| b.is_ascii_digit()) {
+            NumberError::TooLarge
+        } else {
+            NumberError::Unknown
+        });
+    }
     let single = |t: &str| match parse_number(t) {
         Ok(v) => Ok(v),
         Err(NumberError::TooLarge) => Err(NumberError::TooLarge),
@@ -59,7 +71,7 @@ pub fn parse_range(
         match (single(&text[..i]), single(&text[i + 1..])) {
             (Ok(lo), Ok(hi)) => return Ok((lo, hi)),
             (Err(NumberError::TooLarge), _) | (_, Err(NumberError::TooLarge)) => {
-                result = Err(NumberError::TooLarge)
+                result = Err(NumberError::TooLarge);
             }
             _ => {}
         }

@@ -50,7 +50,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         return None;
                     }
                     let overlap = term.compiled.space.intersect(&earlier.decided);
-                    (!overlap.is_empty()).then(|| (j, overlap))
+                    (!overlap.is_empty()).then_some((j, overlap))
                 });
             let Some((j, overlap)) = found else { continue };
             let (t, e) = (report.terms[index], report.terms[j]);

@@ -111,7 +111,8 @@ fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
     let more = blockers.len().saturating_sub(5);
     let mut text = quoted.join(", ");
     if more > 0 {
-        text.push_str(&format!(" and {more} more"));
+        use std::fmt::Write as _;
+        let _ = write!(text, " and {more} more");
     }
     text
 }
