@@ -3,6 +3,9 @@
 //! `cargo bench -p rulecheck-syntax --bench parse`. The inputs come from `generate.rs` and are built once,
 //! before measuring.
 
+// criterion_group! defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "generate.rs"]
@@ -30,9 +33,5 @@ fn parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(
-    #[allow(missing_docs)]
-    benches,
-    parse
-);
+criterion_group!(benches, parse);
 criterion_main!(benches);
