@@ -88,13 +88,11 @@ impl<'a> Lexer<'a> {
     /// The next token, or `None` at the end of the text.
     pub fn next_token(&mut self) -> Option<Token> {
         let bytes = self.bytes;
-        while let Some(&b) = bytes.get(self.pos) {
-            if b == b' ' || b == b'\t' || b == b'\r' || b == 0x0c {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
+        let rest = bytes.get(self.pos..).unwrap_or_default();
+        self.pos += rest
+            .iter()
+            .position(|&b| CLASS[usize::from(b)] != SPACE)
+            .unwrap_or(rest.len());
         let start = self.pos;
         let &b = bytes.get(start)?;
         self.pos += 1;
@@ -121,9 +119,10 @@ impl<'a> Lexer<'a> {
             }
             b'"' => return Some(self.quoted(start)),
             _ if is_word_byte(b) => {
-                while bytes.get(self.pos).is_some_and(|&b| is_word_byte(b)) {
-                    self.pos += 1;
-                }
+                self.pos += bytes[self.pos..]
+                    .iter()
+                    .position(|&b| !is_word_byte(b))
+                    .unwrap_or(bytes.len() - self.pos);
                 if self.pos - start > MAX_TOKEN_LEN {
                     self.error(
                         start,
@@ -192,13 +191,29 @@ impl Iterator for Lexer<'_> {
 /// Bytes that may appear in a bare word: printable ASCII other than the punctuation Junos reserves, and any
 /// byte of a multi-byte UTF-8 character.
 fn is_word_byte(b: u8) -> bool {
-    match b {
-        b'{' | b'}' | b'[' | b']' | b';' | b'"' | b'#' => false,
-        0x21..=0x7e => true,
-        0x80.. => true,
-        _ => false,
-    }
+    CLASS[usize::from(b)] == WORD
 }
+
+/// A byte that separates tokens without being one.
+const SPACE: u8 = 1;
+/// A byte of a bare word.
+const WORD: u8 = 2;
+
+/// The class of every byte: looked up once per byte, on the hot path of every file.
+static CLASS: [u8; 256] = {
+    let mut class = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        class[b] = match b as u8 {
+            b' ' | b'\t' | b'\r' | 0x0c => SPACE,
+            b'{' | b'}' | b'[' | b']' | b';' | b'"' | b'#' => 0,
+            0x21..=0x7e | 0x80.. => WORD,
+            _ => 0,
+        };
+        b += 1;
+    }
+    class
+};
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
     haystack.iter().position(|&b| b == needle)

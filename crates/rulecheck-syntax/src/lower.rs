@@ -83,11 +83,16 @@ impl<'a> Lowering<'a, '_> {
     }
 
     /// The children that are part of the deployed configuration.
-    fn children(&self, node: NodeId) -> Vec<NodeId> {
-        self.tree
-            .children(node)
-            .filter(|&c| !self.tree.node(c).inactive)
-            .collect()
+    ///
+    /// The iterator borrows the tree, not the builder, so that the loop body may report findings.
+    fn children(&self, node: NodeId) -> impl Iterator<Item = NodeId> + use<'a> {
+        let tree = self.tree;
+        tree.children(node).filter(move |&c| !tree.node(c).inactive)
+    }
+
+    /// Whether a node has deployed children.
+    fn has_children(&self, node: NodeId) -> bool {
+        self.children(node).next().is_some()
     }
 
     fn report(&mut self, code: Code, node: NodeId, message: String) {
@@ -129,8 +134,9 @@ impl<'a> Lowering<'a, '_> {
         self.diagnostics.push(diagnostic);
     }
 
-    /// Reports every child of a statement that should have none.
-    fn no_children(&mut self, node: NodeId, what: &str) {
+    /// Reports every child of a statement that should have none. `what` names the statement; it is only
+    /// formatted when there is something to report.
+    fn no_children(&mut self, node: NodeId, what: std::fmt::Arguments<'_>) {
         for child in self.children(node) {
             let word = self.text(child);
             self.report(
@@ -143,19 +149,21 @@ impl<'a> Lowering<'a, '_> {
 
     /// The single value of a leaf statement such as `mtu 1500`.
     fn single_value(&mut self, node: NodeId) -> Option<NodeId> {
-        let children = self.children(node);
-        match children.as_slice() {
-            [] => {
+        let mut children = self.children(node);
+        match children.next() {
+            None => {
                 let word = self.text(node);
                 self.report(Code::SyntaxError, node, format!("`{word}` needs a value"));
                 None
             }
-            [value, rest @ ..] => {
+            Some(value) => {
                 // `count c discard;` is not a counter named `c` with a child `discard`: that word is a
                 // statement whose `;` is missing, and silently dropping it could turn a discard into an accept.
-                let what = format!("`{} {}`", self.text(node), self.text(*value));
-                self.no_children(*value, &what);
-                for &extra in rest {
+                self.no_children(
+                    value,
+                    format_args!("`{} {}`", self.text(node), self.text(value)),
+                );
+                for extra in children {
                     let word = self.text(extra);
                     self.report(
                         Code::InvalidValue,
@@ -166,7 +174,7 @@ impl<'a> Lowering<'a, '_> {
                         ),
                     );
                 }
-                Some(*value)
+                Some(value)
             }
         }
     }
@@ -419,7 +427,7 @@ impl<'a> Lowering<'a, '_> {
                 Values::Bits(self.bit_expressions(node, keywords::FRAGMENT_FLAG_NAMES)?)
             }
             ValueKind::Flag => {
-                self.no_children(node, &format!("`{}`", keyword.name));
+                self.no_children(node, format_args!("`{}`", keyword.name));
                 match keyword.name {
                     // "tcp-established" is an alias for tcp-flags "(ack | rst)", "tcp-initial" for
                     // "(syn & !ack)" (Junos "Firewall Filter Match Conditions for IPv4 Traffic").
@@ -523,7 +531,7 @@ impl<'a> Lowering<'a, '_> {
         for flag in self.children(value) {
             if self.text(flag) == "except" {
                 except = true;
-                self.no_children(flag, "`except`");
+                self.no_children(flag, format_args!("`except`"));
             } else {
                 self.unknown(flag, "a list entry", &["except"]);
             }
@@ -533,7 +541,6 @@ impl<'a> Lowering<'a, '_> {
 
     fn prefix_list_refs(&mut self, node: NodeId) -> Vec<PrefixListRef> {
         self.children(node)
-            .into_iter()
             .map(|value| PrefixListRef {
                 name: self.name(value),
                 except: self.except_flag(value),
@@ -544,16 +551,15 @@ impl<'a> Lowering<'a, '_> {
     fn numbers(&mut self, node: NodeId, names: Names, max: Option<u64>) -> Vec<ValueRange> {
         let keyword = self.text(node);
         let mut ranges = Vec::new();
-        let children = self.children(node);
-        if children.is_empty() {
+        if !self.has_children(node) {
             self.report(
                 Code::SyntaxError,
                 node,
                 format!("`{keyword}` needs a value"),
             );
         }
-        for value in children {
-            self.no_children(value, "a value");
+        for value in self.children(node) {
+            self.no_children(value, format_args!("a value"));
             let text = self.text(value);
             match values::parse_range(text, |name| keywords::lookup(names, name)) {
                 Ok((lo, hi)) => {
@@ -617,8 +623,7 @@ impl<'a> Lowering<'a, '_> {
     fn bit_expressions(&mut self, node: NodeId, names: &[(&str, u8)]) -> Option<BitSet256> {
         let mut set = BitSet256::default();
         let keyword = self.text(node);
-        let children = self.children(node);
-        if children.is_empty() {
+        if !self.has_children(node) {
             self.report(
                 Code::SyntaxError,
                 node,
@@ -626,7 +631,7 @@ impl<'a> Lowering<'a, '_> {
             );
             return None;
         }
-        for value in children {
+        for value in self.children(node) {
             let text = self.text(value);
             match values::parse_bit_expression(text, names) {
                 Ok(values) => {
@@ -684,7 +689,7 @@ impl<'a> Lowering<'a, '_> {
             let kind = match shape {
                 ActionShape::Terminating => match word {
                     "accept" | "discard" => {
-                        self.no_children(child, &format!("`{word}`"));
+                        self.no_children(child, format_args!("`{word}`"));
                         if word == "accept" {
                             ActionKind::Accept
                         } else {
@@ -732,18 +737,16 @@ impl<'a> Lowering<'a, '_> {
                     ActionKind::NextTerm
                 }
                 ActionShape::Modifier => {
-                    self.no_children(child, &format!("`{word}`"));
+                    self.no_children(child, format_args!("`{word}`"));
                     ActionKind::Modifier(word.to_owned())
                 }
                 // Lists of names: `community [ c1 c2 ]`, `apply-groups [ g1 g2 ]`.
                 ActionShape::ModifierWithValue if matches!(word, "community" | "apply-groups") => {
-                    let values = self.children(child);
-                    if values.is_empty() {
+                    if !self.has_children(child) {
                         self.report(Code::SyntaxError, child, format!("`{word}` needs a value"));
                     }
-                    for value in values {
-                        let what = format!("`{word} {}`", self.text(value));
-                        self.no_children(value, &what);
+                    for value in self.children(child) {
+                        self.no_children(value, format_args!("`{word} {}`", self.text(value)));
                     }
                     ActionKind::Modifier(word.to_owned())
                 }
@@ -758,7 +761,7 @@ impl<'a> Lowering<'a, '_> {
                 ActionShape::Policer => {
                     // `three-color-policer { single-rate NAME; }` (or `two-rate NAME`): the name is one
                     // level down.
-                    let rate = self.children(child).into_iter().find(|&v| {
+                    let rate = self.children(child).find(|&v| {
                         word == "three-color-policer"
                             && matches!(self.text(v), "single-rate" | "two-rate")
                     });
@@ -1031,7 +1034,7 @@ impl<'a> Lowering<'a, '_> {
                 "output" | "output-list" => Direction::Output,
                 _ => continue,
             };
-            for (position, filter) in self.children(child).into_iter().enumerate() {
+            for (position, filter) in self.children(child).enumerate() {
                 out.push(FilterBinding {
                     filter: self.name(filter),
                     family,
@@ -1052,10 +1055,9 @@ impl<'a> Lowering<'a, '_> {
 
     fn local_address(&self, node: NodeId) -> Option<Address> {
         self.children(node)
-            .into_iter()
             .find(|&c| self.text(c) == "local-address")
             .and_then(|c| {
-                let value = *self.children(c).first()?;
+                let value = self.children(c).next()?;
                 values::parse_address(self.text(value)).ok().map(|(a, _)| a)
             })
     }
@@ -1124,8 +1126,7 @@ impl<'a> Lowering<'a, '_> {
     fn snmp(&mut self, node: NodeId) {
         if self
             .children(node)
-            .iter()
-            .any(|&c| self.text(c) == "community" || self.text(c) == "v3")
+            .any(|c| self.text(c) == "community" || self.text(c) == "v3")
         {
             self.config.management.push(ManagementService {
                 name: "snmp".into(),

@@ -1,8 +1,14 @@
 //! Reads both input forms into a [`ConfigTree`].
 //!
 //! The hierarchical form is parsed with an explicit stack, never recursion, so nesting depth cannot overflow
-//! the call stack; blocks nested deeper than [`Limits::max_depth`] are reported and skipped. Errors do not
-//! stop the parser: it reports each one where it stands and carries on with the next statement.
+//! the call stack; blocks nested deeper than [`Limits::max_depth`] are reported and skipped, and so are
+//! statements of more words than that (each word is a level of the tree). Errors do not stop the parser: it
+//! reports each one where it stands and carries on with the next statement.
+//!
+//! Junos writes one statement per line. A statement whose `;` is missing before a `}` or before a word on
+//! the next line ends there; the model builder reports it (RC001), or, for unknown text, as verbatim
+//! (RC020). Reading on across the line break would make `count c` and `discard;` on the next line one
+//! statement, and the discard would be lost. `grammar/junos.ebnf` is the reference for what is accepted.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{Lexer, Token, TokenKind};
@@ -88,7 +94,10 @@ pub fn parse_file(
             count: 0,
             out: diagnostics,
         },
+        set_path: Vec::new(),
     };
+    // About one node per forty bytes of configuration: reserve most of them at once.
+    parser.tree.reserve(text.len() / 48);
     match form {
         Form::Hierarchical => parser.hierarchical(),
         Form::Set => parser.set_commands(),
@@ -159,6 +168,16 @@ struct Statement {
     line_break: bool,
 }
 
+impl Statement {
+    /// Starts the next statement, keeping the allocation of the words.
+    fn reset(&mut self) {
+        self.words.clear();
+        self.tags = Tags::default();
+        self.broken = false;
+        self.line_break = false;
+    }
+}
+
 struct Frame {
     node: Option<NodeId>,
     open: Span,
@@ -171,6 +190,8 @@ struct Parser<'t, 's, 'd> {
     text: &'s str,
     max_depth: usize,
     errors: Errors<'d>,
+    /// The words of the last `set` command and the node each led to.
+    set_path: Vec<(Span, NodeId)>,
 }
 
 impl Parser<'_, '_, '_> {
@@ -191,7 +212,9 @@ impl Parser<'_, '_, '_> {
             Some(frame) => frame.node,
         };
         while let Some(token) = again.take().or_else(|| lexer.next_token()) {
-            if st.line_break {
+            // Whether a line break separates the statement's last word from this token (comments aside).
+            let after_line_break = st.line_break;
+            if st.line_break && !matches!(token.kind, TokenKind::Comment | TokenKind::Newline) {
                 st.line_break = false;
                 if matches!(token.kind, TokenKind::Word | TokenKind::Quoted) {
                     // A word on a new line while the statement before it has no `;`: Junos writes one
@@ -200,7 +223,7 @@ impl Parser<'_, '_, '_> {
                     if !st.broken {
                         self.unterminated(parent_of(&stack), &st);
                     }
-                    st = Statement::default();
+                    st.reset();
                 }
             }
             match token.kind {
@@ -227,7 +250,7 @@ impl Parser<'_, '_, '_> {
                     } else if !st.broken {
                         self.statement(parent_of(&stack), &st.words, &st.tags, token.span, false);
                     }
-                    st = Statement::default();
+                    st.reset();
                 }
                 TokenKind::LBrace => {
                     let node = if st.words.is_empty() {
@@ -254,13 +277,12 @@ impl Parser<'_, '_, '_> {
                         node,
                         open: token.span,
                     });
-                    st = Statement::default();
+                    st.reset();
                 }
                 TokenKind::RBrace => {
                     if let Some(last) = st.words.last() {
                         let end = last.span().end;
-                        let same_line =
-                            !self.text[end as usize..token.span.start as usize].contains('\n');
+                        let same_line = !after_line_break;
                         if same_line || st.broken {
                             self.errors.report(
                                 point(end),
@@ -282,7 +304,7 @@ impl Parser<'_, '_, '_> {
                     } else {
                         self.dangling_tag(&st);
                     }
-                    st = Statement::default();
+                    st.reset();
                     if stack.pop().is_none() {
                         self.errors
                             .report(token.span, "unexpected `}`: no block is open here".into());
@@ -576,15 +598,13 @@ impl Parser<'_, '_, '_> {
             return;
         }
         match verb_text {
-            "set" => {
-                let tags = Tags {
-                    start: Some(verb.span),
-                    ..Tags::default()
-                };
-                self.statement(Some(ConfigTree::ROOT), &words, &tags, end, false);
+            "set" => self.set(&words, self.loc(verb.span.cover(end))),
+            "insert" => {
+                self.set_path.clear();
+                self.insert(&words, end);
             }
-            "insert" => self.insert(&words, end),
             _ => {
+                self.set_path.clear();
                 let Some(node) = self.path(&words, verb_text == "deactivate", verb.span.cover(end))
                 else {
                     return;
@@ -593,6 +613,50 @@ impl Parser<'_, '_, '_> {
                     "deactivate" => self.tree.node_mut(node).inactive = true,
                     "activate" => self.tree.node_mut(node).inactive = false,
                     _ => self.tree.node_mut(node).deleted = true,
+                }
+            }
+        }
+    }
+
+    /// `set PATH`: adds the path under the root. Consecutive commands share most of their path (`set
+    /// firewall family inet filter F term T from …`), so the walk resumes from the deepest node the
+    /// previous `set` reached through the same words. Other commands may delete or move nodes: they
+    /// start the walk afresh.
+    fn set(&mut self, words: &[Word], statement: Loc) {
+        let text = self.text;
+        let shared = self
+            .set_path
+            .iter()
+            .zip(words)
+            .take_while(|((previous, _), word)| {
+                matches!(word, Word::Single(s) if s.slice(text) == previous.slice(text))
+            })
+            .count();
+        self.set_path.truncate(shared);
+        let mut node = self
+            .set_path
+            .last()
+            .map_or(ConfigTree::ROOT, |&(_, node)| node);
+        for (i, word) in words.iter().enumerate().skip(shared) {
+            match word {
+                Word::Single(span) => {
+                    node = self
+                        .tree
+                        .child(self.sources, node, self.loc(*span), statement);
+                    self.set_path.push((*span, node));
+                }
+                Word::List(items, span) => {
+                    if i + 1 != words.len() {
+                        self.errors.report(
+                            *span,
+                            "a `[ ]` list must be the last part of a statement".into(),
+                        );
+                        return;
+                    }
+                    for item in items {
+                        self.tree
+                            .child(self.sources, node, self.loc(*item), statement);
+                    }
                 }
             }
         }
@@ -660,12 +724,6 @@ impl Parser<'_, '_, '_> {
             // Moving an element next to itself leaves the order as it is.
             return;
         }
-        let children = &mut self.tree.node_mut(parent).children;
-        children.retain(|&c| c != moved);
-        let at = children
-            .iter()
-            .position(|&c| c == anchor)
-            .expect("anchor is a sibling");
-        children.insert(if before { at } else { at + 1 }, moved);
+        self.tree.move_next_to(moved, anchor, before);
     }
 }

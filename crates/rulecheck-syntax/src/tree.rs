@@ -25,13 +25,37 @@ pub struct Node {
     pub statement: Loc,
     /// The parent; the root is its own parent.
     pub parent: NodeId,
-    /// Children in the order they first appeared.
-    pub children: Vec<NodeId>,
+    /// Children in the order they first appeared, as a list linked through `next_sibling`: no allocation
+    /// per node. The root is never a child, so [`ConfigTree::ROOT`] stands for "none".
+    first_child: NodeId,
+    last_child: NodeId,
+    next_sibling: NodeId,
+    /// Children linked under this node, deleted ones included.
+    child_count: u32,
     /// Marked `inactive:` or deactivated: not part of the deployed configuration.
     pub inactive: bool,
     /// Removed by `delete` (kept in the arena so ids stay stable).
     pub deleted: bool,
 }
+
+impl Node {
+    fn new(word: Loc, statement: Loc, parent: NodeId) -> Self {
+        Self {
+            word,
+            statement,
+            parent,
+            first_child: NONE,
+            last_child: NONE,
+            next_sibling: NONE,
+            child_count: 0,
+            inactive: false,
+            deleted: false,
+        }
+    }
+}
+
+/// "No node" in the sibling links.
+const NONE: NodeId = ConfigTree::ROOT;
 
 /// The merged configuration of one unit (one file, or several files merged).
 #[derive(Clone, Debug)]
@@ -46,7 +70,7 @@ pub struct ConfigTree {
 }
 
 /// Children are scanned linearly up to this many; beyond, the index is used.
-const SCAN_LIMIT: usize = 12;
+const SCAN_LIMIT: u32 = 12;
 
 impl Default for ConfigTree {
     fn default() -> Self {
@@ -54,21 +78,45 @@ impl Default for ConfigTree {
     }
 }
 
+/// The children of one node, in order, deleted ones included.
+struct Siblings<'t> {
+    nodes: &'t [Node],
+    next: NodeId,
+}
+
+impl Iterator for Siblings<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let id = self.next;
+        if id == NONE {
+            return None;
+        }
+        self.next = self.nodes[id.0 as usize].next_sibling;
+        Some(id)
+    }
+}
+
 impl ConfigTree {
     /// A tree holding only the root.
     pub fn new() -> Self {
+        Self::with_capacity(1)
+    }
+
+    /// A tree with room for `nodes` nodes before it reallocates.
+    pub fn with_capacity(nodes: usize) -> Self {
+        let mut all = Vec::with_capacity(nodes.max(1));
+        all.push(Node::new(Loc::default(), Loc::default(), Self::ROOT));
         Self {
-            nodes: vec![Node {
-                word: Loc::default(),
-                statement: Loc::default(),
-                parent: NodeId(0),
-                children: Vec::new(),
-                inactive: false,
-                deleted: false,
-            }],
+            nodes: all,
             index: HashMap::default(),
             unterminated: Vec::new(),
         }
+    }
+
+    /// Makes room for `additional` more nodes.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
     }
 
     /// The root: its children are the top-level statements.
@@ -93,13 +141,16 @@ impl ConfigTree {
         self.nodes.len() == 1
     }
 
-    /// The live (not deleted) children of a node.
+    fn siblings(&self, parent: NodeId) -> Siblings<'_> {
+        Siblings {
+            nodes: &self.nodes,
+            next: self.node(parent).first_child,
+        }
+    }
+
+    /// The live (not deleted) children of a node, in order.
     pub fn children(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.node(id)
-            .children
-            .iter()
-            .copied()
-            .filter(|&c| !self.node(c).deleted)
+        self.siblings(id).filter(|&c| !self.node(c).deleted)
     }
 
     /// Whether this node or any ancestor is inactive.
@@ -118,21 +169,17 @@ impl ConfigTree {
 
     /// The child of `parent` whose word is `text`.
     pub fn find(&self, sources: &SourceMap, parent: NodeId, text: &str) -> Option<NodeId> {
-        let children = &self.node(parent).children;
-        if children.len() <= SCAN_LIMIT {
-            return children
-                .iter()
-                .copied()
-                .find(|&c| sources.text(self.node(c).word) == text && !self.node(c).deleted);
+        let is_live_match = |c: NodeId| {
+            let node = self.node(c);
+            !node.deleted && sources.text(node.word).as_bytes() == text.as_bytes()
+        };
+        if self.node(parent).child_count > SCAN_LIMIT {
+            let hit = *self.index.get(&(parent.0, hash(text)))?;
+            if is_live_match(hit) {
+                return Some(hit);
+            }
         }
-        let hit = *self.index.get(&(parent.0, hash(text)))?;
-        if sources.text(self.node(hit).word) == text && !self.node(hit).deleted {
-            return Some(hit);
-        }
-        children
-            .iter()
-            .copied()
-            .find(|&c| sources.text(self.node(c).word) == text && !self.node(c).deleted)
+        self.siblings(parent).find(|&c| is_live_match(c))
     }
 
     /// The child of `parent` with `word`, created if there is none.
@@ -148,28 +195,26 @@ impl ConfigTree {
             return found;
         }
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node {
-            word,
-            statement,
-            parent,
-            children: Vec::new(),
-            inactive: false,
-            deleted: false,
-        });
-        let siblings = &mut self.nodes[parent.0 as usize].children;
-        siblings.push(id);
-        let count = siblings.len();
-        if count > SCAN_LIMIT {
-            if count == SCAN_LIMIT + 1 {
-                // Index the siblings that were scanned until now.
-                let earlier: Vec<NodeId> = self.nodes[parent.0 as usize].children.clone();
-                for c in earlier {
-                    let h = hash(sources.text(self.node(c).word));
-                    self.index_child(parent, h, c);
-                }
-            } else {
-                self.index_child(parent, hash(text), id);
+        self.nodes.push(Node::new(word, statement, parent));
+        let last = self.node(parent).last_child;
+        if last == NONE {
+            self.node_mut(parent).first_child = id;
+        } else {
+            self.node_mut(last).next_sibling = id;
+        }
+        let siblings = self.node_mut(parent);
+        siblings.last_child = id;
+        siblings.child_count += 1;
+        let count = siblings.child_count;
+        if count == SCAN_LIMIT + 1 {
+            // Index the siblings that were scanned until now.
+            let earlier: Vec<NodeId> = self.siblings(parent).collect();
+            for c in earlier {
+                let h = hash(sources.text(self.node(c).word));
+                self.index_child(parent, h, c);
             }
+        } else if count > SCAN_LIMIT {
+            self.index_child(parent, hash(text), id);
         }
         id
     }
@@ -192,10 +237,35 @@ impl ConfigTree {
 
     /// Removes every child of `id` (for `replace:` and `delete`).
     pub(crate) fn clear(&mut self, id: NodeId) {
-        let children = std::mem::take(&mut self.node_mut(id).children);
+        let children: Vec<NodeId> = self.siblings(id).collect();
         for c in children {
             self.node_mut(c).deleted = true;
         }
+        let node = self.node_mut(id);
+        node.first_child = NONE;
+        node.last_child = NONE;
+        node.child_count = 0;
+    }
+
+    /// Moves `moved` next to its sibling `anchor`, before or after it (`insert … before|after …`).
+    pub(crate) fn move_next_to(&mut self, moved: NodeId, anchor: NodeId, before: bool) {
+        let parent = self.node(moved).parent;
+        if moved == anchor || self.node(anchor).parent != parent {
+            return;
+        }
+        let mut order: Vec<NodeId> = self.siblings(parent).filter(|&c| c != moved).collect();
+        let Some(at) = order.iter().position(|&c| c == anchor) else {
+            return;
+        };
+        order.insert(if before { at } else { at + 1 }, moved);
+        for pair in order.windows(2) {
+            self.node_mut(pair[0]).next_sibling = pair[1];
+        }
+        let (first, last) = (order[0], order[order.len() - 1]);
+        self.node_mut(last).next_sibling = NONE;
+        let node = self.node_mut(parent);
+        node.first_child = first;
+        node.last_child = last;
     }
 
     /// The path of words from the root to `id`, for messages.
