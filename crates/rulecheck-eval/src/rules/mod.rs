@@ -122,3 +122,53 @@ pub const ALL: &[RuleMeta] = &[
 pub fn find(code: Code) -> Option<&'static RuleMeta> {
     ALL.iter().find(|r| r.code == code)
 }
+
+/// A filter term or a flow route as the per-rule checks see it: its conditions, the families it applies
+/// to, and how a finding names it.
+pub struct RuleItem<'a> {
+    /// Its match conditions.
+    pub conditions: &'a [rulecheck_syntax::model::Condition],
+    /// The address families it applies to.
+    pub families: Vec<crate::packet::AddressFamily>,
+    filter: Option<(&'a str, &'a str)>,
+    route: Option<&'a str>,
+}
+
+impl RuleItem<'_> {
+    /// Names the term or route on a finding.
+    pub fn locate(&self, mut d: rulecheck_syntax::Diagnostic) -> rulecheck_syntax::Diagnostic {
+        if let Some((filter, term)) = self.filter {
+            d = d.in_term(filter, Some(term));
+        }
+        if let Some(route) = self.route {
+            d = d.in_route(route);
+        }
+        d
+    }
+}
+
+/// Every term of every filter (as written, nested filters not inlined) and every flow route.
+pub fn rule_items<'a>(cx: &crate::Context<'a>) -> Vec<RuleItem<'a>> {
+    let mut items = Vec::new();
+    for filter in &cx.config.filters {
+        for term in &filter.terms {
+            items.push(RuleItem {
+                conditions: &term.conditions,
+                families: crate::analysis::families(filter.family).to_vec(),
+                filter: Some((&filter.name.text, &term.name.text)),
+                route: None,
+            });
+        }
+    }
+    for table in &cx.config.flow_tables {
+        for route in &table.routes {
+            items.push(RuleItem {
+                conditions: &route.conditions,
+                families: vec![crate::compile::flow_family(&route.conditions)],
+                filter: None,
+                route: Some(&route.name.text),
+            });
+        }
+    }
+    items
+}

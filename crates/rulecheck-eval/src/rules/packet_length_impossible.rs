@@ -49,12 +49,9 @@ pub fn ip_maximum(families: &[AddressFamily]) -> u64 {
 
 /// Reports each impossible value.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut report = |conditions: &[rulecheck_syntax::model::Condition],
-                      families: &[AddressFamily],
-                      filter: Option<(&str, &str)>,
-                      route: Option<&str>| {
-        let max = ip_maximum(families);
-        for condition in length_conditions(conditions) {
+    for item in super::rule_items(cx) {
+        let max = ip_maximum(&item.families);
+        for condition in length_conditions(item.conditions) {
             let Values::Ranges(ranges) = &condition.values else {
                 continue;
             };
@@ -65,37 +62,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     format!("{}-{}", r.lo, r.hi)
                 };
                 let family = if max > 65_535 { "IPv6" } else { "IPv4" };
-                let mut d = Diagnostic::new(
-                    Code::PacketLengthImpossible,
-                    r.loc,
-                    format!("packet-length {value} is beyond the {family} maximum of {max} bytes: no packet can be this long"),
-                )
-                .with_help("packet lengths count the whole IP packet; check the units and the value");
-                if let Some((f, t)) = filter {
-                    d = d.in_term(f, Some(t));
-                }
-                if let Some(route) = route {
-                    d = d.in_route(route);
-                }
-                out.push(d);
+                out.push(item.locate(
+                    Diagnostic::new(
+                        Code::PacketLengthImpossible,
+                        r.loc,
+                        format!("packet-length {value} is beyond the {family} maximum of {max} bytes: no packet can be this long"),
+                    )
+                    .with_help("packet lengths count the whole IP packet; check the units and the value"),
+                ));
             }
-        }
-    };
-    for report_ in &cx.filters {
-        let families = crate::analysis::families(report_.filter.family);
-        for term in &report_.filter.terms {
-            report(
-                &term.conditions,
-                families,
-                Some((&report_.filter.name.text, &term.name.text)),
-                None,
-            );
-        }
-    }
-    for flow in &cx.flows {
-        for route in &flow.table.routes {
-            let family = crate::compile::flow_family(&route.conditions);
-            report(&route.conditions, &[family], None, Some(&route.name.text));
         }
     }
 }

@@ -54,11 +54,9 @@ fn largest_mtu(config: &Config) -> Option<u32> {
 /// Reports conditions that match only packets larger than the network carries.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let network = network_maximum(cx);
-    let mut report = |conditions: &[rulecheck_syntax::model::Condition],
-                      max: u64,
-                      filter: Option<(&str, &str)>,
-                      route: Option<&str>| {
-        for condition in length_conditions(conditions).filter(|c| !c.except) {
+    for item in super::rule_items(cx) {
+        let max = ip_maximum(&item.families);
+        for condition in length_conditions(item.conditions).filter(|c| !c.except) {
             let Values::Ranges(ranges) = &condition.values else {
                 continue;
             };
@@ -66,36 +64,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if possible.is_empty() || possible.iter().any(|r| r.lo <= network) {
                 continue;
             }
-            let mut d = Diagnostic::new(
-                Code::PacketLengthOverMtu,
-                condition.loc,
-                format!("packet-length matches only packets longer than {network} bytes, the largest packet this network carries"),
-            )
-            .with_help("set `[device] max-packet-length` in rulecheck.toml if the network carries larger packets");
-            if let Some((f, t)) = filter {
-                d = d.in_term(f, Some(t));
-            }
-            if let Some(route) = route {
-                d = d.in_route(route);
-            }
-            out.push(d);
-        }
-    };
-    for report_ in &cx.filters {
-        let max = ip_maximum(crate::analysis::families(report_.filter.family));
-        for term in &report_.filter.terms {
-            report(
-                &term.conditions,
-                max,
-                Some((&report_.filter.name.text, &term.name.text)),
-                None,
-            );
-        }
-    }
-    for flow in &cx.flows {
-        for route in &flow.table.routes {
-            let max = ip_maximum(&[crate::compile::flow_family(&route.conditions)]);
-            report(&route.conditions, max, None, Some(&route.name.text));
+            out.push(item.locate(
+                Diagnostic::new(
+                    Code::PacketLengthOverMtu,
+                    condition.loc,
+                    format!("packet-length matches only packets longer than {network} bytes, the largest packet this network carries"),
+                )
+                .with_help("set `[device] max-packet-length` in rulecheck.toml if the network carries larger packets"),
+            ));
         }
     }
 }

@@ -74,31 +74,13 @@ pub fn too_small(
 /// Reports conditions below the smallest possible packet.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let lists = PrefixLists::new(cx.config);
-    let message = |smallest: u64| {
-        format!(
-            "packet-length matches only packets shorter than {smallest} bytes, the smallest packet the rest of this term can match"
-        )
-    };
-    for report in &cx.filters {
-        let families = crate::analysis::families(report.filter.family);
-        for term in &report.filter.terms {
-            if let Some((smallest, loc)) = too_small(&term.conditions, families, &lists) {
-                out.push(
-                    Diagnostic::new(Code::PacketLengthTooSmall, loc, message(smallest))
-                        .in_term(&report.filter.name.text, Some(&term.name.text)),
-                );
-            }
-        }
-    }
-    for flow in &cx.flows {
-        for route in &flow.table.routes {
-            let family = compile::flow_family(&route.conditions);
-            if let Some((smallest, loc)) = too_small(&route.conditions, &[family], &lists) {
-                out.push(
-                    Diagnostic::new(Code::PacketLengthTooSmall, loc, message(smallest))
-                        .in_route(&route.name.text),
-                );
-            }
+    for item in super::rule_items(cx) {
+        if let Some((smallest, loc)) = too_small(item.conditions, &item.families, &lists) {
+            out.push(item.locate(Diagnostic::new(
+                Code::PacketLengthTooSmall,
+                loc,
+                format!("packet-length matches only packets shorter than {smallest} bytes, the smallest packet the rest of this term can match"),
+            )));
         }
     }
 }
