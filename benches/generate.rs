@@ -30,6 +30,7 @@ pub fn set_config(terms: usize, seed: u64) -> String {
 
 /// One statement: `text` followed by its values (one is written `text v;`, several `text [ v w ];`), or
 /// a block of `children`.
+#[derive(Clone)]
 struct Statement {
     text: String,
     values: Vec<String>,
@@ -157,7 +158,12 @@ const PURPOSES: &[&str] = &[
 const PREFIX_LISTS: usize = 12;
 
 fn ipv4_prefix(rng: &mut Rng) -> (u32, u32) {
-    let len = 8 + rng.below(25) as u32;
+    // Mostly hosts and small networks, some large ones.
+    let len = if rng.chance(80) {
+        22 + rng.below(11) as u32
+    } else {
+        8 + rng.below(25) as u32
+    };
     let mask = u32::MAX << (32 - len);
     ((rng.next() as u32) & mask, len)
 }
@@ -168,15 +174,15 @@ fn ipv4(bits: u32, len: u32) -> String {
 }
 
 fn ipv6_prefix(rng: &mut Rng) -> String {
-    let len = [32, 48, 56, 64, 128][rng.below(5) as usize];
+    let len = [48, 56, 64, 64, 128][rng.below(5) as usize];
+    let global = 0x2000 + rng.below(0x2000);
     let site = rng.below(0x1_0000);
     let net = rng.below(0x1_0000);
     match len {
-        32 => "2001:db8::/32".to_owned(),
-        48 => format!("2001:db8:{site:x}::/48"),
-        128 => format!("2001:db8:{site:x}:{net:x}::{:x}/128", rng.below(0x1_0000)),
-        56 => format!("2001:db8:{site:x}:{:x}::/56", net & 0xff00),
-        _ => format!("2001:db8:{site:x}:{net:x}::/64"),
+        48 => format!("{global:x}:{site:x}:{net:x}::/48"),
+        128 => format!("{global:x}:{site:x}:{net:x}::{:x}/128", rng.below(0x1_0000)),
+        56 => format!("{global:x}:{site:x}:{:x}::/56", net & 0xff00),
+        _ => format!("{global:x}:{site:x}:{net:x}::/64"),
     }
 }
 
@@ -219,13 +225,13 @@ fn ports(rng: &mut Rng) -> Vec<String> {
 fn term(rng: &mut Rng, index: usize, v6: bool) -> Statement {
     let name = format!("{}-{index}", rng.pick(PURPOSES));
     let mut from = Vec::new();
-    if rng.chance(60) {
+    // Most terms are about particular hosts or networks; a few are broad (any address).
+    if rng.chance(40) {
         from.push(Statement::block("source-address", addresses(rng, v6)));
     }
-    if rng.chance(40) {
+    if rng.chance(85) {
         from.push(Statement::block("destination-address", addresses(rng, v6)));
-    }
-    if rng.chance(25) {
+    } else if rng.chance(60) {
         let list = format!("pl-{}", rng.below(PREFIX_LISTS as u64));
         let kind = if rng.chance(50) {
             "source-prefix-list"
@@ -284,6 +290,14 @@ fn term(rng: &mut Rng, index: usize, v6: bool) -> Statement {
     if !v6 && rng.chance(5) {
         from.push(Statement::leaf("is-fragment", Vec::new()));
     }
+    if !from
+        .iter()
+        .any(|c| c.text.ends_with("address") || c.text.ends_with("prefix-list"))
+    {
+        // Terms about any address are rare in rule repositories and end most of a filter; the generated
+        // catch-all is the last term.
+        from.push(Statement::block("destination-address", addresses(rng, v6)));
+    }
     let mut then = Vec::new();
     if rng.chance(40) {
         then.push(Statement::leaf("count", vec![name.clone()]));
@@ -309,6 +323,21 @@ fn term(rng: &mut Rng, index: usize, v6: bool) -> Statement {
     let mut term = Statement::block(format!("term {name}"), children);
     term.inactive = rng.chance(3);
     term
+}
+
+/// A copy of `earlier` under a new name whose action differs: it never acts.
+fn shadowed(earlier: &Statement, index: usize) -> Statement {
+    let mut copy = earlier.clone();
+    copy.text = format!("term shadowed-{index}");
+    copy.inactive = false;
+    for child in &mut copy.children {
+        if child.text == "then" {
+            let accepts = child.children.iter().any(|c| c.text == "accept");
+            let action = if accepts { "discard" } else { "accept" };
+            *child = Statement::block("then", vec![Statement::leaf(action, Vec::new())]);
+        }
+    }
+    copy
 }
 
 fn flow_route(rng: &mut Rng, index: usize) -> Statement {
@@ -387,12 +416,27 @@ fn configuration(terms: usize, seed: u64) -> Vec<Statement> {
         let count = terms / filters + usize::from(f < terms % filters);
         let v6 = f % 3 == 2;
         let name = format!("{}-{f}", if v6 { "edge6" } else { "edge4" });
-        let mut body: Vec<Statement> = (0..count)
-            .map(|_| {
-                next_term += 1;
-                term(&mut rng, next_term, v6)
-            })
-            .collect();
+        let mut body: Vec<Statement> = Vec::with_capacity(count + 2);
+        for _ in 0..count {
+            next_term += 1;
+            // A few percent of terms repeat an earlier term's match with another action: shadowed on purpose.
+            if body.len() > 1 && rng.chance(2) {
+                body.push(shadowed(
+                    &body[rng.below(body.len() as u64) as usize],
+                    next_term,
+                ));
+            } else {
+                body.push(term(&mut rng, next_term, v6));
+            }
+        }
+        // The final term states the default, as most filters do.
+        body.push(Statement::block(
+            "term default",
+            vec![Statement::leaf(
+                "then",
+                vec![(*rng.pick(&["accept", "discard"])).to_owned()],
+            )],
+        ));
         body.insert(0, Statement::leaf("interface-specific", Vec::new()));
         bindings.push((name.clone(), v6));
         let filter = Statement::block(format!("filter {name}"), body);
@@ -430,7 +474,7 @@ fn configuration(terms: usize, seed: u64) -> Vec<Statement> {
             )
         })
         .collect();
-    let routes: Vec<Statement> = (0..3 + terms / 1000)
+    let routes: Vec<Statement> = (0..3 + terms / 20)
         .map(|i| flow_route(&mut rng, i))
         .collect();
     vec![

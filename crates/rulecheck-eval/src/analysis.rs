@@ -10,8 +10,9 @@
 use rulecheck_syntax::model::{Config, Family, Filter, Term, Verdict};
 
 use crate::compile::{self, Compiled, PrefixLists};
-use crate::packet::AddressFamily;
-use crate::space::{Budget, BudgetExceeded, Cube, Field, HeaderSpace, IntervalSet};
+use crate::index::{Bounds, BoxIndex};
+use crate::packet::{AddressFamily, Packet};
+use crate::space::{Budget, BudgetExceeded, HeaderSpace};
 
 /// Cubes one analysis of one filter and family may create before it stops and says so.
 pub const CUBE_BUDGET: u64 = 4_000_000;
@@ -48,27 +49,173 @@ pub struct TermResult {
     pub compiled: Compiled,
     /// Its verdict.
     pub verdict: Verdict,
-    /// The packets it decides (or passes on, for `next term`): its space within what may still arrive.
-    pub decided: HeaderSpace,
-    /// Within what must still arrive: packets it certainly decides if it is certain.
-    pub decided_must: HeaderSpace,
-    /// A box around its space, for cheap overlap tests.
-    pub hull: Option<Cube>,
+    /// A packet it decides (or passes on, for `next term`): one of its space within what may still
+    /// arrive. `None` if it decides nothing. The whole set is [`Walk::decided`].
+    pub example: Option<Packet>,
+}
+
+impl TermResult {
+    /// Whether it ends evaluation for the packets it matches.
+    fn terminates(&self) -> bool {
+        self.verdict != Verdict::NextTerm
+    }
 }
 
 /// The result of walking a rule list in one family.
+///
+/// The sets a term decides are not stored: a broad term after thousands of narrow ones decides a set of
+/// thousands of pieces, and most questions are about a small region (a protected flow, the overlap with
+/// another term) or only about emptiness. [`Walk::decided`] and its variants compute them on demand.
 #[derive(Clone, Debug)]
 pub struct Walk {
     /// The family.
     pub family: AddressFamily,
     /// Per term, in order.
     pub terms: Vec<TermResult>,
-    /// Packets no term may decide: the default applies to them.
-    pub remaining: HeaderSpace,
-    /// Packets no term can have decided.
-    pub remaining_must: HeaderSpace,
-    /// The term at which the budget ran out, if it did; terms from there on have empty results.
+    /// The terms' bounding boxes, indexed: which terms may overlap a given one.
+    pub index: BoxIndex,
+    /// A packet no term may decide (the default applies to it), if there is one. `None` if the walk stopped.
+    pub remaining_example: Option<Packet>,
+    /// A packet no term can have decided, if there is one. `None` if the walk stopped.
+    pub remaining_must_example: Option<Packet>,
+    /// The term at which the budget ran out, if it did; terms from there on have no results.
     pub stopped_at: Option<usize>,
+    /// The budget the walk had, and each on-demand set has, in cubes.
+    pub budget: u64,
+}
+
+impl Walk {
+    /// The spaces of the terminating terms before `before` that may overlap `space`: the certain ones, or
+    /// with `must` all of them (a term with unmodeled conditions may catch anything it could match).
+    fn blockers(&self, space: &HeaderSpace, before: usize, must: bool) -> Vec<&HeaderSpace> {
+        let mut earlier = Vec::new();
+        self.index
+            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        earlier
+            .into_iter()
+            .map(|j| &self.terms[j])
+            .filter(|t| t.terminates() && (must || !t.compiled.uncertain))
+            .map(|t| &t.compiled.space)
+            .collect()
+    }
+
+    /// A packet of `space` that no terminating term before `before` decides (counting the certain terms,
+    /// or with `must` all of them), or `None` if there is none.
+    ///
+    /// A few points of `space` are tried first, each against only the terms whose boxes hold it; most
+    /// terms decide something and one of these points shows it. Only if every probe is caught is the
+    /// difference computed (stopping at its first piece).
+    pub fn example_after(
+        &self,
+        space: &HeaderSpace,
+        before: usize,
+        must: bool,
+        budget: &mut Budget,
+    ) -> Result<Option<Packet>, BudgetExceeded> {
+        let mut holders = Vec::new();
+        for probe in space.probes() {
+            holders.clear();
+            self.index
+                .overlapping(&[Bounds::point(&probe)], before, &mut holders);
+            let caught = holders.iter().any(|&j| {
+                let t = &self.terms[j];
+                t.terminates()
+                    && (must || !t.compiled.uncertain)
+                    && t.compiled.space.contains(&probe)
+            });
+            if !caught {
+                return Ok(Some(probe));
+            }
+        }
+        space.difference_all_example(self.blockers(space, before, must), budget)
+    }
+
+    /// The certain terminating terms before `before` that decide part of `space`, in order: calls
+    /// `visit(j, packet)` for each, with a packet of `space` that term `j` decides, until `visit` returns
+    /// `false` or all of `space` is decided.
+    ///
+    /// One pass over the terms whose boxes meet `space`, removing each one's space from what is left of
+    /// it, so a term covered by a few earlier ones costs a few steps, not a pass over the filter per
+    /// earlier term.
+    pub fn deciders(
+        &self,
+        space: &HeaderSpace,
+        before: usize,
+        mut visit: impl FnMut(usize, Packet) -> bool,
+    ) -> Result<(), BudgetExceeded> {
+        let mut budget = Budget::new(self.budget);
+        let mut earlier = Vec::new();
+        self.index
+            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        let mut rest = space.clone();
+        for j in earlier {
+            let term = &self.terms[j];
+            if !term.terminates() || term.compiled.uncertain {
+                continue;
+            }
+            let part = rest.intersect_bounded(&term.compiled.space, &mut budget)?;
+            let Some(example) = part.witness() else {
+                continue;
+            };
+            rest = rest.difference_bounded(&term.compiled.space, &mut budget)?;
+            if !visit(j, example) || rest.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `space` minus what the terms before `before` decide.
+    fn after(
+        &self,
+        space: &HeaderSpace,
+        before: usize,
+        must: bool,
+    ) -> Result<HeaderSpace, BudgetExceeded> {
+        space.difference_all_bounded(
+            self.blockers(space, before, must),
+            &mut Budget::new(self.budget),
+        )
+    }
+
+    /// The packets term `i` decides (or passes on, for `next term`).
+    pub fn decided(&self, i: usize) -> Result<HeaderSpace, BudgetExceeded> {
+        self.after(&self.terms[i].compiled.space, i, false)
+    }
+
+    /// The packets of `region` term `i` decides: cheaper than [`Walk::decided`] for a small region.
+    pub fn decided_within(
+        &self,
+        i: usize,
+        region: &HeaderSpace,
+    ) -> Result<HeaderSpace, BudgetExceeded> {
+        self.after(&self.terms[i].compiled.space.intersect(region), i, false)
+    }
+
+    /// The packets of `region` term `i` certainly decides if it is certain: those no earlier term can
+    /// have decided.
+    pub fn decided_must_within(
+        &self,
+        i: usize,
+        region: &HeaderSpace,
+    ) -> Result<HeaderSpace, BudgetExceeded> {
+        self.after(&self.terms[i].compiled.space.intersect(region), i, true)
+    }
+
+    /// The packets of `region` no term may decide, or with `must` no term can have decided: the
+    /// default applies to them.
+    pub fn remaining_within(
+        &self,
+        region: &HeaderSpace,
+        must: bool,
+    ) -> Result<HeaderSpace, BudgetExceeded> {
+        self.after(region, self.terms.len(), must)
+    }
+
+    /// The packets no term may decide.
+    pub fn remaining(&self) -> Result<HeaderSpace, BudgetExceeded> {
+        self.remaining_within(&HeaderSpace::universe(self.family), false)
+    }
 }
 
 /// Something with conditions and a verdict: a filter term or a flow route.
@@ -104,114 +251,95 @@ impl Rule for &rulecheck_syntax::model::FlowRoute {
     }
 }
 
-/// Walks `rules` in order in `family`.
-pub fn walk<R: Rule>(rules: &[R], family: AddressFamily, lists: &PrefixLists<'_>) -> Walk {
-    let mut budget = Budget::new(CUBE_BUDGET);
-    let mut remaining = HeaderSpace::universe(family);
-    let mut remaining_must = remaining.clone();
-    let mut any_uncertain = false;
-    let mut terms = Vec::with_capacity(rules.len());
-    let mut stopped_at = None;
-    for (index, rule) in rules.iter().enumerate() {
-        let compiled = rule.compile(family, lists);
-        let verdict = rule.verdict();
-        let hull = hull(compiled.space.cubes());
-        if stopped_at.is_some() {
-            terms.push(TermResult {
-                decided: HeaderSpace::empty(family),
-                decided_must: HeaderSpace::empty(family),
-                compiled,
-                verdict,
-                hull,
-            });
-            continue;
-        }
-        let step = (|| -> Result<TermResult, BudgetExceeded> {
-            let decided = compiled.space.intersect_bounded(&remaining, &mut budget)?;
-            let decided_must = if any_uncertain {
-                compiled
-                    .space
-                    .intersect_bounded(&remaining_must, &mut budget)?
-            } else {
-                decided.clone()
-            };
-            if verdict != Verdict::NextTerm && !decided.is_empty() {
-                if !compiled.uncertain {
-                    remaining = remaining.difference_bounded(&compiled.space, &mut budget)?;
-                }
-                if any_uncertain || compiled.uncertain {
-                    if !any_uncertain {
-                        remaining_must = remaining.clone();
-                        any_uncertain = true;
-                    }
-                    remaining_must =
-                        remaining_must.difference_bounded(&compiled.space, &mut budget)?;
-                }
-            }
-            Ok(TermResult {
-                compiled: compiled.clone(),
-                verdict,
-                decided,
-                decided_must,
-                hull: hull.clone(),
-            })
-        })();
-        match step {
-            Ok(result) => terms.push(result),
-            Err(BudgetExceeded) => {
-                stopped_at = Some(index);
-                terms.push(TermResult {
-                    decided: HeaderSpace::empty(family),
-                    decided_must: HeaderSpace::empty(family),
-                    compiled,
-                    verdict,
-                    hull,
-                });
-            }
-        }
-    }
-    if !any_uncertain {
-        remaining_must = remaining.clone();
-    }
-    Walk {
-        family,
-        terms,
-        remaining,
-        remaining_must,
-        stopped_at,
-    }
+/// The budget of a walk over `rules` rules: [`CUBE_BUDGET`], and more for long lists, which need at least
+/// a piece per rule.
+pub fn budget_for(rules: usize) -> u64 {
+    CUBE_BUDGET.saturating_add(16u64.saturating_mul(rules as u64))
 }
 
-/// The smallest cube containing `cubes`.
-fn hull(cubes: &[Cube]) -> Option<Cube> {
-    let mut iter = cubes.iter();
-    let mut hull = iter.next()?.clone();
-    for cube in iter {
-        for field in Field::ALL {
-            let (a, b) = (hull.get(field), cube.get(field));
-            let lo = a.first().into_iter().chain(b.first()).min();
-            let hi = a.last().into_iter().chain(b.last()).max();
-            if let (Some(lo), Some(hi)) = (lo, hi) {
-                hull.set(field, IntervalSet::range(lo, hi));
+/// Walks `rules` in order in `family`.
+///
+/// A rule decides its space minus the spaces of the earlier terminating rules: `space ∩ remaining` in
+/// the words of the module docs, computed from the earlier rules whose boxes meet its own, which the
+/// [`BoxIndex`] finds without a pass over the whole list. The walk only finds out whether that set is
+/// empty, and a member if not, which stops at the first piece found.
+pub fn walk<R: Rule>(rules: &[R], family: AddressFamily, lists: &PrefixLists<'_>) -> Walk {
+    let terms: Vec<TermResult> = rules
+        .iter()
+        .map(|rule| TermResult {
+            compiled: rule.compile(family, lists),
+            verdict: rule.verdict(),
+            example: None,
+        })
+        .collect();
+    let index = BoxIndex::new(
+        terms
+            .iter()
+            .map(|t| Bounds::split_of(t.compiled.space.cubes())),
+    );
+    let limit = budget_for(rules.len());
+    let mut walk = Walk {
+        family,
+        terms,
+        index,
+        remaining_example: None,
+        remaining_must_example: None,
+        stopped_at: None,
+        budget: limit,
+    };
+    let mut budget = Budget::new(limit);
+    for i in 0..walk.terms.len() {
+        let space = &walk.terms[i].compiled.space;
+        match walk.example_after(space, i, false, &mut budget) {
+            Ok(example) => walk.terms[i].example = example,
+            Err(BudgetExceeded) => {
+                walk.stopped_at = Some(i);
+                return walk;
             }
         }
     }
-    for field in Field::ALL {
-        let set = hull.get(field);
-        if let (Some(lo), Some(hi)) = (set.first(), set.last()) {
-            hull.set(field, IntervalSet::range(lo, hi));
+    let universe = HeaderSpace::universe(family);
+    let end = walk.terms.len();
+    let remaining = walk
+        .example_after(&universe, end, false, &mut budget)
+        .and_then(|may| Ok((may, walk.example_after(&universe, end, true, &mut budget)?)));
+    match remaining {
+        Ok((may, must)) => {
+            walk.remaining_example = may;
+            walk.remaining_must_example = must;
         }
+        Err(BudgetExceeded) => walk.stopped_at = end.checked_sub(1),
     }
-    Some(hull)
+    walk
 }
 
 /// The packets a walk accepts (may-accept: unmodeled terms counted as accepting what they may match).
-pub fn accepted(walk: &Walk) -> HeaderSpace {
-    let mut accepted = HeaderSpace::empty(walk.family);
-    for term in &walk.terms {
-        if term.verdict == Verdict::Accept {
-            accepted = accepted.union(&term.decided);
+///
+/// What certain terms decide is disjoint from what any later term decides, so their cubes are simply
+/// collected; the few uncertain terms are added by union.
+pub fn accepted(walk: &Walk) -> Result<HeaderSpace, BudgetExceeded> {
+    accepted_within(walk, &HeaderSpace::universe(walk.family))
+}
+
+/// The packets of `region` a walk accepts.
+pub fn accepted_within(walk: &Walk, region: &HeaderSpace) -> Result<HeaderSpace, BudgetExceeded> {
+    let mut certain = Vec::new();
+    let mut uncertain = Vec::new();
+    for (i, term) in walk.terms.iter().enumerate() {
+        if term.verdict != Verdict::Accept || term.example.is_none() {
+            continue;
+        }
+        let decided = walk.decided_within(i, region)?;
+        if term.compiled.uncertain {
+            uncertain.push(decided);
+        } else {
+            certain.extend(decided.cubes().iter().cloned());
         }
     }
-    accepted
+    let mut accepted = HeaderSpace::from_disjoint_cubes(walk.family, certain);
+    let mut budget = Budget::new(walk.budget);
+    for decided in &uncertain {
+        accepted = accepted.union_bounded(decided, &mut budget)?;
+    }
+    Ok(accepted)
 }

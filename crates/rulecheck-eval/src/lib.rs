@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod compile;
 pub mod expansion;
 pub mod flow_order;
+pub mod index;
 pub mod interpret;
 pub mod packet;
 pub mod report;

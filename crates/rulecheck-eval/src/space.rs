@@ -924,6 +924,31 @@ impl HeaderSpace {
         Ok(space)
     }
 
+    /// The space of `cubes`, which must be pairwise disjoint valid cubes of `family` (as the cubes of
+    /// spaces known to be disjoint are).
+    pub(crate) fn from_disjoint_cubes(family: AddressFamily, mut cubes: Vec<Cube>) -> Self {
+        coalesce(&mut cubes);
+        Self { family, cubes }
+    }
+
+    /// A few packets of the space to try first when looking for one that something else lacks: per cube
+    /// (of the first [`PROBE_CUBES`]), its smallest point, its largest, and one near its middle.
+    pub fn probes(&self) -> impl Iterator<Item = Packet> + '_ {
+        self.cubes.iter().take(PROBE_CUBES).flat_map(move |cube| {
+            let low = cube.witness_point();
+            let high: [u128; FIELDS] = std::array::from_fn(|i| cube.fields[i].last().unwrap_or(0));
+            let middle: [u128; FIELDS] = std::array::from_fn(|i| {
+                let ranges = cube.fields[i].ranges();
+                ranges
+                    .get(ranges.len() / 2)
+                    .map_or(0, |&(lo, hi)| lo + (hi - lo) / 2)
+            });
+            [low, middle, high]
+                .into_iter()
+                .map(move |point| packet_at(self.family, &point))
+        })
+    }
+
     /// The address family of every packet in the space.
     pub const fn family(&self) -> AddressFamily {
         self.family
@@ -1009,8 +1034,11 @@ impl HeaderSpace {
             (other, self)
         };
         let mut cubes = keep.cubes.clone();
+        let mut part = Vec::new();
         for cube in &add.cubes {
-            subtract_all(cube, &keep.cubes, &mut cubes, budget)?;
+            part.clear();
+            part.extend(keep.cubes.iter().filter(|other| cube.intersects(other)));
+            subtract_many(cube.clone(), &part, &mut cubes, budget, 0, false)?;
         }
         coalesce(&mut cubes);
         Ok(Self {
@@ -1032,18 +1060,67 @@ impl HeaderSpace {
         other: &Self,
         budget: &mut Budget,
     ) -> Result<Self, BudgetExceeded> {
-        if self.family != other.family {
-            return Ok(self.clone());
-        }
-        let mut cubes = Vec::new();
-        for cube in &self.cubes {
-            subtract_all(cube, &other.cubes, &mut cubes, budget)?;
-        }
+        self.difference_all_bounded([other], budget)
+    }
+
+    /// The packets in `self` and in none of `others`, within a budget.
+    ///
+    /// The same set as subtracting the others one after the other, computed in one pass that scales
+    /// with many others (see [`subtract_many`]). Spaces of another family are ignored.
+    pub fn difference_all_bounded<'a>(
+        &self,
+        others: impl IntoIterator<Item = &'a HeaderSpace>,
+        budget: &mut Budget,
+    ) -> Result<Self, BudgetExceeded> {
+        let mut cubes = self.difference_all_cubes(others, budget, false)?;
         coalesce(&mut cubes);
         Ok(Self {
             family: self.family,
             cubes,
         })
+    }
+
+    /// A packet in `self` and in none of `others`, or `None` if there is none: the emptiness test of
+    /// [`HeaderSpace::difference_all_bounded`], which stops at the first piece it finds. The packet is
+    /// the smallest (in the order of [`HeaderSpace::witness`]) of that piece, not always of the set.
+    pub fn difference_all_example<'a>(
+        &self,
+        others: impl IntoIterator<Item = &'a HeaderSpace>,
+        budget: &mut Budget,
+    ) -> Result<Option<Packet>, BudgetExceeded> {
+        let cubes = self.difference_all_cubes(others, budget, true)?;
+        Ok(cubes
+            .first()
+            .map(|cube| packet_at(self.family, &cube.witness_point())))
+    }
+
+    fn difference_all_cubes<'a>(
+        &self,
+        others: impl IntoIterator<Item = &'a HeaderSpace>,
+        budget: &mut Budget,
+        first: bool,
+    ) -> Result<Vec<Cube>, BudgetExceeded> {
+        let removed: Vec<&Cube> = others
+            .into_iter()
+            .filter(|other| other.family == self.family)
+            .flat_map(|other| &other.cubes)
+            .collect();
+        let mut cubes = Vec::new();
+        let mut part = Vec::new();
+        for cube in &self.cubes {
+            part.clear();
+            part.extend(
+                removed
+                    .iter()
+                    .copied()
+                    .filter(|other| cube.intersects(other)),
+            );
+            subtract_many(cube.clone(), &part, &mut cubes, budget, 0, first)?;
+            if first && !cubes.is_empty() {
+                break;
+            }
+        }
+        Ok(cubes)
     }
 
     /// The valid packets of the family not in the space.
@@ -1115,10 +1192,101 @@ impl HeaderSpace {
     }
 }
 
-/// Pushes `cube \ (union of others)` onto `out` as disjoint cubes.
-fn subtract_all(
+/// Cubes of a space [`HeaderSpace::probes`] takes points from.
+const PROBE_CUBES: usize = 4;
+
+/// Most cubes [`subtract_many`] removes one by one; above, it divides the cube first.
+const DIRECT_SUBTRACTION: usize = 8;
+/// Most times [`subtract_many`] divides a cube on one path.
+const MAX_SPLIT_DEPTH: usize = 96;
+
+/// Pushes `cube \ (union of others)` onto `out` as disjoint cubes; `others` should all meet `cube`.
+///
+/// Removing many cubes one by one from a cube leaves many pieces, and each removal looks at every
+/// piece. Instead, while there are many, the cube is cut in two along the field and value that best
+/// separate the cubes to remove (a k-d split), and each half only looks at the cubes that meet it. For
+/// a catch-all term after thousands of narrow ones this is the difference between quadratic and
+/// `n log n` work.
+///
+/// With `first`, it stops as soon as `out` holds a cube: enough to tell that the difference is not empty.
+fn subtract_many(
+    cube: Cube,
+    others: &[&Cube],
+    out: &mut Vec<Cube>,
+    budget: &mut Budget,
+    depth: usize,
+    first: bool,
+) -> Result<(), BudgetExceeded> {
+    if (first && !out.is_empty()) || others.iter().any(|other| cube.is_subset(other)) {
+        return Ok(());
+    }
+    if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
+        if let Some((field, at)) = split_point(&cube, others) {
+            budget.charge(1)?;
+            let below = IntervalSet::range(0, at - 1);
+            let above = IntervalSet::range(at, u128::MAX);
+            for half in [
+                cube.clone().restrict(field, &below),
+                cube.restrict(field, &above),
+            ] {
+                let part: Vec<&Cube> = others
+                    .iter()
+                    .copied()
+                    .filter(|other| half.intersects(other))
+                    .collect();
+                subtract_many(half, &part, out, budget, depth + 1, first)?;
+            }
+            return Ok(());
+        }
+    }
+    subtract_all(&cube, others.iter().copied(), out, budget)
+}
+
+/// Where to cut `cube` so that as many of `others` as possible lie wholly on either side, or `None` if
+/// no cut leaves one of them wholly on each side. The value returned starts the upper half.
+fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
+    let mut best: Option<(usize, Field, u128)> = None;
+    let mut cuts = Vec::with_capacity(2 * others.len());
+    for field in Field::ALL {
+        let set = cube.get(field);
+        let (Some(lo), Some(hi)) = (set.first(), set.last()) else {
+            return None;
+        };
+        cuts.clear();
+        for other in others {
+            let theirs = other.get(field);
+            if let Some(first) = theirs.first().filter(|&first| first > lo) {
+                cuts.push(first);
+            }
+            if let Some(last) = theirs.last().filter(|&last| last < hi) {
+                cuts.push(last + 1);
+            }
+        }
+        if cuts.is_empty() {
+            continue;
+        }
+        let middle = cuts.len() / 2;
+        let at = *cuts.select_nth_unstable(middle).1;
+        let below = others
+            .iter()
+            .filter(|o| o.get(field).last().is_some_and(|last| last < at))
+            .count();
+        let above = others
+            .iter()
+            .filter(|o| o.get(field).first().is_some_and(|first| first >= at))
+            .count();
+        let score = below.min(above);
+        if score > 0 && best.is_none_or(|(s, _, _)| score > s) {
+            best = Some((score, field, at));
+        }
+    }
+    best.map(|(_, field, at)| (field, at))
+}
+
+/// Pushes `cube \ (union of others)` onto `out` as disjoint cubes, removing the others one by one.
+fn subtract_all<'a>(
     cube: &Cube,
-    others: &[Cube],
+    others: impl IntoIterator<Item = &'a Cube>,
     out: &mut Vec<Cube>,
     budget: &mut Budget,
 ) -> Result<(), BudgetExceeded> {

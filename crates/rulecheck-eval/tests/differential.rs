@@ -10,6 +10,7 @@ use rulecheck_eval::compile::PrefixLists;
 use rulecheck_eval::interpret::{self, Decision};
 use rulecheck_eval::packet::{AddressFamily, Packet};
 use rulecheck_eval::rules::shadowed_term::covered;
+use rulecheck_eval::space::HeaderSpace;
 use rulecheck_syntax::Loc;
 use rulecheck_syntax::model::{
     Action, ActionKind, Address, AddressEntry, BitSet256, Condition, Config, Family, Filter,
@@ -144,7 +145,8 @@ fn term(index: usize) -> impl Strategy<Value = Term> {
 }
 
 fn filter() -> impl Strategy<Value = Filter> {
-    (1usize..7).prop_flat_map(|n| {
+    // Short filters find corner cases fast; long ones exercise the index and the divided subtraction.
+    prop_oneof![3 => 1usize..7, 1 => 10usize..40].prop_flat_map(|n| {
         (0..n)
             .map(term)
             .collect::<Vec<_>>()
@@ -213,10 +215,12 @@ proptest! {
         let config = Config { filters: vec![filter], ..Config::default() };
         let (_, walk) = walk_of(&config);
         prop_assert!(walk.stopped_at.is_none());
-        let accepted = analysis::accepted(&walk);
+        let accepted = analysis::accepted(&walk).unwrap();
+        let decided: Vec<HeaderSpace> = (0..walk.terms.len()).map(|i| walk.decided(i).unwrap()).collect();
+        let remaining = walk.remaining().unwrap();
         for p in &packets {
             let trace = interpret::run_filter(&config, &config.filters[0], p);
-            let deciding = walk.terms.iter().position(|t| t.verdict != Verdict::NextTerm && t.decided.contains(p));
+            let deciding = (0..walk.terms.len()).position(|i| walk.terms[i].verdict != Verdict::NextTerm && decided[i].contains(p));
             match deciding {
                 Some(i) => {
                     prop_assert_eq!(trace.decided_by, Decision::Term(i), "packet {} ", p);
@@ -224,7 +228,7 @@ proptest! {
                 }
                 None => {
                     prop_assert_eq!(trace.decided_by, Decision::Default, "packet {}", p);
-                    prop_assert!(walk.remaining.contains(p));
+                    prop_assert!(remaining.contains(p));
                 }
             }
             prop_assert_eq!(accepted.contains(p), trace.verdict == Verdict::Accept, "packet {}", p);
@@ -236,16 +240,22 @@ proptest! {
         let config = Config { filters: vec![filter], ..Config::default() };
         let (_, walk) = walk_of(&config);
         for (i, term) in walk.terms.iter().enumerate() {
-            if let Some(w) = term.decided.witness() {
+            let decided = walk.decided(i).unwrap();
+            // The walk's example is a member of the set, and there is one exactly when the set is not empty.
+            prop_assert_eq!(term.example.is_some(), !decided.is_empty());
+            for w in decided.witness().iter().chain(&term.example) {
                 prop_assert!(w.is_valid());
+                prop_assert!(decided.contains(w));
                 if term.verdict != Verdict::NextTerm {
-                    let trace = interpret::run_filter(&config, &config.filters[0], &w);
+                    let trace = interpret::run_filter(&config, &config.filters[0], w);
                     prop_assert_eq!(trace.decided_by, Decision::Term(i));
                 }
             }
         }
-        if let Some(w) = walk.remaining.witness() {
-            prop_assert_eq!(interpret::run_filter(&config, &config.filters[0], &w).decided_by, Decision::Default);
+        let remaining = walk.remaining().unwrap();
+        prop_assert_eq!(walk.remaining_example.is_some(), !remaining.is_empty());
+        for w in remaining.witness().iter().chain(&walk.remaining_example) {
+            prop_assert_eq!(interpret::run_filter(&config, &config.filters[0], w).decided_by, Decision::Default);
         }
         for c in covered(std::slice::from_ref(&walk)) {
             // A shadowed or redundant term never decides; its witness is decided by a listed blocker.

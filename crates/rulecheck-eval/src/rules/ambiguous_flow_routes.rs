@@ -28,18 +28,22 @@ rule! {
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for flow in cx.flows.iter().filter(|f| !f.ordered()) {
         for walk in &flow.walks {
-            for (i, a) in walk.terms.iter().enumerate() {
-                let Some(ha) = &a.hull else { continue };
-                for (j, b) in walk.terms.iter().enumerate().skip(i + 1) {
+            let mut earlier = Vec::new();
+            for (j, b) in walk.terms.iter().enumerate() {
+                let bounds = walk.index.boxes(j);
+                if bounds.is_empty() {
+                    continue;
+                }
+                earlier.clear();
+                walk.index.overlapping(bounds, j, &mut earlier);
+                for &i in &earlier {
+                    let a = &walk.terms[i];
                     if flow.routes[i]
                         .actions
                         .iter()
                         .map(|x| &x.kind)
                         .eq(flow.routes[j].actions.iter().map(|x| &x.kind))
                     {
-                        continue;
-                    }
-                    if !b.hull.as_ref().is_some_and(|hb| hb.intersects(ha)) {
                         continue;
                     }
                     let overlap = a.compiled.space.intersect(&b.compiled.space);

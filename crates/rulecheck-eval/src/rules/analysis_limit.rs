@@ -33,7 +33,7 @@ pub fn check(cx: &crate::Context<'_>, out: &mut Vec<rulecheck_syntax::Diagnostic
                             report.filter.name.text,
                             walk.family.name(),
                             term.name.text,
-                            crate::analysis::CUBE_BUDGET
+                            walk.budget
                         ),
                     )
                     .with_help("later terms are not checked; split the filter or simplify its terms")
@@ -47,7 +47,7 @@ pub fn check(cx: &crate::Context<'_>, out: &mut Vec<rulecheck_syntax::Diagnostic
             if let Some(index) = walk.stopped_at {
                 let route = flow.routes[index];
                 out.push(
-                    Diagnostic::new(Code::AnalysisLimit, route.name.loc, format!("analysis of the flow routes stopped at `{}`: it needs more than {} pieces of packet space", route.name.text, crate::analysis::CUBE_BUDGET))
+                    Diagnostic::new(Code::AnalysisLimit, route.name.loc, format!("analysis of the flow routes stopped at `{}`: it needs more than {} pieces of packet space", route.name.text, walk.budget))
                         .in_route(&route.name.text),
                 );
             }

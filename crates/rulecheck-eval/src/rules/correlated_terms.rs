@@ -32,26 +32,18 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for (index, term) in walk.terms.iter().enumerate() {
-            if term.verdict == Verdict::NextTerm || term.decided.is_empty() {
+            if term.verdict == Verdict::NextTerm || term.example.is_none() {
                 continue;
             }
-            let Some(hull) = &term.hull else { continue };
-            let found = walk.terms[..index]
-                .iter()
-                .enumerate()
-                .find_map(|(j, earlier)| {
-                    if earlier.verdict == Verdict::NextTerm
-                        || earlier.verdict == term.verdict
-                        || earlier.compiled.uncertain
-                    {
-                        return None;
-                    }
-                    if !earlier.hull.as_ref().is_some_and(|h| h.intersects(hull)) {
-                        return None;
-                    }
-                    let overlap = term.compiled.space.intersect(&earlier.decided);
-                    (!overlap.is_empty()).then_some((j, overlap))
-                });
+            // The first earlier term with another action that decides part of this term's packets.
+            let mut found = None;
+            let _ = walk.deciders(&term.compiled.space, index, |j, example| {
+                if walk.terms[j].verdict == term.verdict {
+                    return true;
+                }
+                found = Some((j, example));
+                false
+            });
             let Some((j, overlap)) = found else { continue };
             let (t, e) = (report.terms[index], report.terms[j]);
             let mut d = Diagnostic::new(
@@ -68,9 +60,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
             .with_related(e.name.loc, format!("term `{}` decides the overlap", e.name.text))
             .in_term(&report.filter.name.text, Some(&t.name.text));
-            if let Some(w) = overlap.witness() {
-                d = d.with_witness(witness(&w));
-            }
+            d = d.with_witness(witness(&overlap));
             out.push(d);
         }
     }

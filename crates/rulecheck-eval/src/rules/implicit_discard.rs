@@ -33,7 +33,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if walk.stopped_at.is_some() {
                 continue;
             }
-            let Some(w) = walk.remaining_must.witness() else {
+            let Some(w) = &walk.remaining_must_example else {
                 continue;
             };
             out.push(
@@ -44,7 +44,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .with_help("end the filter with an explicit term (`then accept`, or `then { count …; discard; }`) so the intent is written down")
                 .in_term(&report.filter.name.text, None)
-                .with_witness(witness(&w)),
+                .with_witness(witness(w)),
             );
             break;
         }

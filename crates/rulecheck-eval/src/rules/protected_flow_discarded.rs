@@ -99,7 +99,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     if term.verdict != Verdict::Discard || term.compiled.uncertain {
                         continue;
                     }
-                    let Some(w) = term.decided_must.intersect(&protected).witness() else {
+                    let decided = walk.decided_must_within(index, &protected);
+                    let Some(w) = decided.ok().and_then(|d| d.witness()) else {
                         continue;
                     };
                     let t = report.terms[index];
@@ -117,7 +118,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     );
                 }
                 if walk.stopped_at.is_none() {
-                    if let Some(w) = walk.remaining_must.intersect(&protected).witness() {
+                    let reaching = walk.remaining_within(&protected, true);
+                    if let Some(w) = reaching.ok().and_then(|r| r.witness()) {
                         out.push(
                             Diagnostic::new(
                                 Code::ProtectedFlowDiscarded,
@@ -140,11 +142,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     }
                     // Without a defined order any overlapping route may win: the route's own space counts.
                     let space = if flow.ordered() {
-                        &term.decided_must
+                        walk.decided_must_within(index, &protected).ok()
                     } else {
-                        &term.compiled.space
+                        Some(term.compiled.space.intersect(&protected))
                     };
-                    let Some(w) = space.intersect(&protected).witness() else {
+                    let Some(w) = space.and_then(|s| s.witness()) else {
                         continue;
                     };
                     let route = flow.routes[index];

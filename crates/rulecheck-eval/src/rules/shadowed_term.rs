@@ -56,7 +56,7 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
             .collect();
         if live.is_empty()
             || live.iter().any(|w| {
-                w.stopped_at.is_some_and(|s| s <= index) || !w.terms[index].decided.is_empty()
+                w.stopped_at.is_some_and(|s| s <= index) || w.terms[index].example.is_some()
             })
         {
             continue;
@@ -65,31 +65,21 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
         let mut shadowed = false;
         let mut witness = None;
         for walk in &live {
-            let term = &walk.terms[index];
-            for (j, earlier) in walk.terms[..index].iter().enumerate() {
-                if earlier.verdict == Verdict::NextTerm || earlier.compiled.uncertain {
-                    continue;
-                }
-                if let (Some(a), Some(b)) = (&term.hull, &earlier.hull) {
-                    if !a.intersects(b) {
-                        continue;
-                    }
-                }
-                let overlap = term.compiled.space.intersect(&earlier.decided);
-                if overlap.is_empty() {
-                    continue;
-                }
+            // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
+            // decides nothing, stands, with the blockers found so far.
+            let _ = walk.deciders(&walk.terms[index].compiled.space, index, |j, example| {
                 if !blockers.contains(&j) {
                     blockers.push(j);
                 }
-                let differs = earlier.verdict != verdict;
+                let differs = walk.terms[j].verdict != verdict;
                 if differs && !shadowed {
                     shadowed = true;
-                    witness = overlap.witness();
+                    witness = Some(example);
                 } else if witness.is_none() {
-                    witness = overlap.witness();
+                    witness = Some(example);
                 }
-            }
+                true
+            });
         }
         blockers.sort_unstable();
         out.push(Covered {

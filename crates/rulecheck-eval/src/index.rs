@@ -1,0 +1,348 @@
+//! A static index over the bounding boxes of a rule list, so that finding the earlier rules that may
+//! overlap a rule costs about the logarithm of the list's length plus the number of rules found, not a
+//! pass over every earlier rule.
+//!
+//! It is a bounding-volume hierarchy: the boxes are split in two halves by the centre of one field,
+//! recursively, and every node keeps the box around its boxes and the smallest rule index below it.
+//! A query descends only into nodes whose box meets the query and that hold a rule before a given index.
+//! The split field is the one along which the fewest boxes of a sample straddle the median: for rule
+//! lists that is usually an address, since most rules name particular hosts or networks.
+
+use crate::space::{Cube, FIELDS, Field};
+
+/// The smallest box (one closed range per field) around a set of cubes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    lo: [u128; FIELDS],
+    hi: [u128; FIELDS],
+}
+
+impl Bounds {
+    /// The box around `cubes`, or `None` if there is none or one is empty.
+    pub fn of(cubes: &[Cube]) -> Option<Self> {
+        let mut bounds: Option<Self> = None;
+        for cube in cubes {
+            let mut lo = [0; FIELDS];
+            let mut hi = [0; FIELDS];
+            for field in Field::ALL {
+                let set = cube.get(field);
+                lo[field.index()] = set.first()?;
+                hi[field.index()] = set.last()?;
+            }
+            let next = Self { lo, hi };
+            bounds = Some(match bounds {
+                Some(b) => b.join(&next),
+                None => next,
+            });
+        }
+        bounds
+    }
+
+    /// Boxes around `cubes`, finer than [`Bounds::of`]: one per address range of a cube (up to
+    /// [`MAX_BOXES`] per space). An address list of prefixes spread over the address space has a box
+    /// that covers nearly all of it; its boxes cover only its prefixes.
+    pub fn split_of(cubes: &[Cube]) -> Vec<Self> {
+        let mut boxes = Vec::new();
+        for cube in cubes {
+            let Some(whole) = Self::of(std::slice::from_ref(cube)) else {
+                continue;
+            };
+            let field = [Field::DestinationAddress, Field::SourceAddress]
+                .into_iter()
+                .max_by_key(|&f| cube.get(f).range_count())
+                .unwrap_or(Field::DestinationAddress);
+            let ranges = cube.get(field).ranges();
+            // Groups of adjacent ranges when there are too many to give each a box.
+            let group = ranges.len().div_ceil(MAX_BOXES);
+            for chunk in ranges.chunks(group.max(1)) {
+                let mut part = whole;
+                part.lo[field.index()] = chunk[0].0;
+                part.hi[field.index()] = chunk[chunk.len() - 1].1;
+                boxes.push(part);
+            }
+        }
+        if boxes.len() > MAX_BOXES {
+            let hull = boxes.iter().skip(1).fold(boxes[0], |a, b| a.join(b));
+            return vec![hull];
+        }
+        boxes
+    }
+
+    /// The box of one packet.
+    pub fn point(packet: &crate::packet::Packet) -> Self {
+        let values = Field::ALL.map(|field| field.value_of(packet));
+        Self {
+            lo: values,
+            hi: values,
+        }
+    }
+
+    /// The range of `field`: lowest and highest value.
+    pub fn range(&self, field: Field) -> (u128, u128) {
+        (self.lo[field.index()], self.hi[field.index()])
+    }
+
+    /// Whether the boxes share a point.
+    pub fn intersects(&self, other: &Self) -> bool {
+        (0..FIELDS).all(|i| self.lo[i] <= other.hi[i] && other.lo[i] <= self.hi[i])
+    }
+
+    /// The smallest box around both.
+    #[must_use]
+    pub fn join(&self, other: &Self) -> Self {
+        Self {
+            lo: std::array::from_fn(|i| self.lo[i].min(other.lo[i])),
+            hi: std::array::from_fn(|i| self.hi[i].max(other.hi[i])),
+        }
+    }
+
+    fn center(&self, field: usize) -> u128 {
+        self.lo[field] / 2 + self.hi[field] / 2 + (self.lo[field] & self.hi[field] & 1)
+    }
+}
+
+/// Most boxes [`Bounds::split_of`] gives one space.
+pub const MAX_BOXES: usize = 32;
+/// Boxes in a leaf.
+const LEAF: usize = 8;
+/// Boxes looked at to choose a split field.
+const SAMPLE: usize = 16;
+
+#[derive(Clone, Debug)]
+struct Node {
+    bounds: Bounds,
+    /// The smallest rule index in the subtree.
+    first: u32,
+    /// The subtree's boxes are `order[start..end]`.
+    start: u32,
+    end: u32,
+    /// The children, or `None` for a leaf.
+    children: Option<(u32, u32)>,
+}
+
+/// The boxes of a rule list, indexed.
+#[derive(Clone, Debug, Default)]
+pub struct BoxIndex {
+    /// Every box; rule `i` has `boxes[starts[i]..starts[i + 1]]`.
+    boxes: Vec<Bounds>,
+    starts: Vec<u32>,
+    /// The rule of each box.
+    owner: Vec<u32>,
+    /// Box numbers, in tree order.
+    order: Vec<u32>,
+    nodes: Vec<Node>,
+}
+
+impl BoxIndex {
+    /// Indexes the rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
+    pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
+        let mut index = Self::default();
+        index.starts.push(0);
+        for (i, boxes) in rules.into_iter().enumerate() {
+            index
+                .owner
+                .extend(std::iter::repeat_n(i as u32, boxes.len()));
+            index.boxes.extend(boxes);
+            index.starts.push(index.boxes.len() as u32);
+        }
+        index.order = (0..index.boxes.len() as u32).collect();
+        if !index.order.is_empty() {
+            index.nodes.reserve(2 * index.order.len() / LEAF + 1);
+            index.build(0, index.order.len());
+        }
+        index
+    }
+
+    /// The boxes of rule `i` (empty if it matches nothing).
+    pub fn boxes(&self, i: usize) -> &[Bounds] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&start), Some(&end)) => &self.boxes[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Builds the subtree over `order[start..end]` and returns its node's index.
+    fn build(&mut self, start: usize, end: usize) -> u32 {
+        let items = &mut self.order[start..end];
+        let (boxes, owner) = (&self.boxes, &self.owner);
+        let mut bounds = boxes[items[0] as usize];
+        let mut first = owner[items[0] as usize];
+        for &b in &items[1..] {
+            bounds = bounds.join(&boxes[b as usize]);
+            first = first.min(owner[b as usize]);
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            bounds,
+            first,
+            start: start as u32,
+            end: end as u32,
+            children: None,
+        });
+        if items.len() <= LEAF {
+            return id;
+        }
+        let field = split_field(items, boxes);
+        let mid = items.len() / 2;
+        items.select_nth_unstable_by_key(mid, |&b| boxes[b as usize].center(field));
+        let left = self.build(start, start + mid);
+        let right = self.build(start + mid, end);
+        self.nodes[id as usize].children = Some((left, right));
+        id
+    }
+
+    /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
+    /// meets one of `query`.
+    pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {
+        let from = out.len();
+        if self.nodes.is_empty() {
+            return;
+        }
+        let mut stack = Vec::with_capacity(64);
+        for q in query {
+            stack.push(0u32);
+            while let Some(id) = stack.pop() {
+                let node = &self.nodes[id as usize];
+                if node.first as usize >= before || !node.bounds.intersects(q) {
+                    continue;
+                }
+                match node.children {
+                    Some((left, right)) => {
+                        stack.push(right);
+                        stack.push(left);
+                    }
+                    None => {
+                        for &b in &self.order[node.start as usize..node.end as usize] {
+                            let rule = self.owner[b as usize] as usize;
+                            if rule < before && self.boxes[b as usize].intersects(q) {
+                                out.push(rule);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out[from..].sort_unstable();
+        let mut kept = from;
+        for k in from..out.len() {
+            if kept == from || out[kept - 1] != out[k] {
+                out[kept] = out[k];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+    }
+}
+
+/// The field to split `items` on: the one where the fewest sampled boxes straddle the sample's median
+/// centre, and among those the one with the most distinct centres.
+fn split_field(items: &[u32], boxes: &[Bounds]) -> usize {
+    let step = (items.len() / SAMPLE).max(1);
+    let sample: Vec<Bounds> = items
+        .iter()
+        .step_by(step)
+        .take(SAMPLE)
+        .map(|&i| boxes[i as usize])
+        .collect();
+    let mut best = (usize::MAX, 0usize, 0usize);
+    let mut centers = Vec::with_capacity(sample.len());
+    for field in 0..FIELDS {
+        centers.clear();
+        centers.extend(sample.iter().map(|b| b.center(field)));
+        centers.sort_unstable();
+        let median = centers[centers.len() / 2];
+        let straddle = sample
+            .iter()
+            .filter(|b| b.lo[field] < median && median <= b.hi[field])
+            .count();
+        centers.dedup();
+        let distinct = centers.len();
+        if distinct > 1 && (straddle, usize::MAX - distinct) < (best.0, usize::MAX - best.1) {
+            best = (straddle, distinct, field);
+        }
+    }
+    best.2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::AddressFamily;
+    use crate::space::IntervalSet;
+
+    fn cube(src: (u128, u128), dport: (u128, u128)) -> Cube {
+        Cube::full(AddressFamily::Inet)
+            .with(Field::SourceAddress, IntervalSet::range(src.0, src.1))
+            .with(Field::DestinationPort, IntervalSet::range(dport.0, dport.1))
+    }
+
+    #[test]
+    fn finds_exactly_the_earlier_overlapping_boxes() {
+        // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan.
+        let mut state = 7u64;
+        let mut next = |n: u128| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            u128::from(state >> 33) % n
+        };
+        let rules: Vec<Vec<Bounds>> = (0..500)
+            .map(|i| {
+                if i % 50 == 7 {
+                    return Vec::new();
+                }
+                let cubes: Vec<Cube> = (0..=(i % 3))
+                    .map(|_| {
+                        let lo = next(1 << 20);
+                        let width = if i % 17 == 0 { 1 << 22 } else { next(1 << 10) };
+                        let port = next(60_000);
+                        cube((lo, lo + width), (port, port + next(2000)))
+                    })
+                    .collect();
+                Bounds::split_of(&cubes)
+            })
+            .collect();
+        let index = BoxIndex::new(rules.clone());
+        let meets =
+            |a: &[Bounds], b: &[Bounds]| a.iter().any(|x| b.iter().any(|y| x.intersects(y)));
+        let mut found = Vec::new();
+        for (i, query) in rules.iter().enumerate() {
+            assert_eq!(index.boxes(i), query.as_slice());
+            found.clear();
+            index.overlapping(query, i, &mut found);
+            let expected: Vec<usize> = (0..i).filter(|&j| meets(&rules[j], query)).collect();
+            assert_eq!(found, expected, "rule {i}");
+        }
+    }
+
+    #[test]
+    fn bounds_cover_every_cube() {
+        let a = cube((10, 20), (80, 80));
+        let b = cube((15, 40), (443, 443));
+        let bounds = Bounds::of(&[a, b]).unwrap();
+        assert_eq!(bounds.range(Field::SourceAddress), (10, 40));
+        assert_eq!(bounds.range(Field::DestinationPort), (80, 443));
+        assert!(Bounds::of(&[]).is_none());
+        // Two prefixes far apart: two boxes, not one over everything between them.
+        let spread = cube((10, 20), (80, 80)).with(
+            Field::DestinationAddress,
+            IntervalSet::from_ranges([(0, 9), (1 << 30, (1 << 30) + 9)]),
+        );
+        let split = Bounds::split_of(&[spread]);
+        assert_eq!(split.len(), 2);
+        assert_eq!(
+            split[1].range(Field::DestinationAddress),
+            (1 << 30, (1 << 30) + 9)
+        );
+    }
+}
