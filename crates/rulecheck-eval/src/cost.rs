@@ -104,11 +104,15 @@ impl Expansion {
             .enumerate()
             .map(|(i, f)| {
                 let except = if f.except { "-except" } else { "" };
-                let unit = if i == 0 { " entries" } else { "" };
-                if f.sides > 1 {
-                    format!("{}{except} ({} × {}{unit})", f.field, f.sides, f.entries)
+                let count = if i == 0 {
+                    entries(f.entries)
                 } else {
-                    format!("{}{except} ({}{unit})", f.field, f.entries)
+                    grouped(f.entries)
+                };
+                if f.sides > 1 {
+                    format!("{}{except} ({} × {count})", f.field, f.sides)
+                } else {
+                    format!("{}{except} ({count})", f.field)
                 }
             })
             .collect::<Vec<_>>()
@@ -618,6 +622,15 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// `1 entry`, `4,096 entries`.
+pub fn entries(n: u64) -> String {
+    if n == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{} entries", grouped(n))
+    }
+}
+
 /// How findings and reports name a flow-route table.
 pub fn table_name(table: &FlowTable) -> String {
     match &table.instance {
@@ -678,6 +691,9 @@ mod tests {
         assert_eq!(grouped(4096), "4,096");
         assert_eq!(grouped(1_000_000), "1,000,000");
         assert_eq!(grouped(u64::MAX), "more than 18,446,744,073,709,551,614");
+        assert_eq!(entries(1), "1 entry");
+        assert_eq!(entries(0), "0 entries");
+        assert_eq!(entries(4096), "4,096 entries");
     }
 
     #[test]

@@ -392,7 +392,7 @@ fn hostile_term_is_costed_by_arithmetic() {
     assert_eq!(hostile.entries, u64::MAX);
     assert_eq!(hostile.factors.len(), 10);
     assert!(
-        hostile.drivers().starts_with("address (2 × 5000 entries)"),
+        hostile.drivers().starts_with("address (2 × 5,000 entries)"),
         "{}",
         hostile.drivers()
     );

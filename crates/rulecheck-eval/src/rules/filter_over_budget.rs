@@ -3,7 +3,7 @@
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
-use crate::cost::{TermCost, costliest, grouped, table_name};
+use crate::cost::{TermCost, costliest, entries, grouped, table_name};
 
 /// How many of the costliest terms a finding names.
 const NAMED_TERMS: usize = 3;
@@ -98,7 +98,7 @@ fn name_costliest(mut d: Diagnostic, terms: &[TermCost<'_>], kind: &str) -> Diag
     for t in costliest(terms, NAMED_TERMS) {
         d = d.with_related(
             t.name.loc,
-            format!("{kind} `{}`: {} entries", t.name.text, grouped(t.entries())),
+            format!("{kind} `{}`: {}", t.name.text, entries(t.entries())),
         );
     }
     d

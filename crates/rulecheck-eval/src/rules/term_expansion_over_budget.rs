@@ -3,7 +3,7 @@
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
-use crate::cost::{TermCost, grouped};
+use crate::cost::{TermCost, entries, grouped};
 
 rule! {
     /// ## What it does
@@ -91,9 +91,9 @@ fn finding(what: &str, term: &TermCost<'_>, budget: u64) -> Diagnostic {
         d = d.with_related(
             factor.loc,
             format!(
-                "{}{except}: {} entries{sides}",
+                "{}{except}: {}{sides}",
                 factor.field,
-                grouped(factor.entries)
+                entries(factor.entries)
             ),
         );
     }
