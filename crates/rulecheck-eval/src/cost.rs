@@ -184,8 +184,10 @@ pub fn expansion(
             },
         ));
     }
-    for (position, factor) in placed.into_iter().rev() {
-        factors.insert(position, factor);
+    // `position` counts the other factors written before; each insertion shifts the later ones by one.
+    placed.sort_by_key(|&(position, _)| position);
+    for (inserted, (position, factor)) in placed.into_iter().enumerate() {
+        factors.insert(position + inserted, factor);
     }
     Expansion {
         entries: saturating_product(factors.iter().map(Factor::total)),
@@ -682,6 +684,54 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, vec![0, 1, 4, 5]);
         assert_eq!(subsets(0).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn factors_keep_the_written_order() {
+        let loc = Loc::default();
+        let ranges =
+            |lo, hi| Values::Ranges(vec![rulecheck_syntax::model::ValueRange { lo, hi, loc }]);
+        let host = |bits: u128| {
+            Values::Addresses(vec![rulecheck_syntax::model::AddressEntry {
+                address: Address::prefix(false, bits, 32),
+                except: false,
+                loc,
+            }])
+        };
+        let condition = |field, values| Condition {
+            field,
+            except: false,
+            loc,
+            values,
+        };
+        let conditions = [
+            condition(MatchField::DestinationAddress, host(1)),
+            condition(MatchField::Protocol, ranges(6, 6)),
+            condition(MatchField::DestinationPort, ranges(1, 1023)),
+            condition(MatchField::SourceAddress, host(2)),
+            condition(MatchField::Ttl, ranges(1, 1)),
+            condition(MatchField::Address, host(3)),
+        ];
+        let config = Config::default();
+        let lists = PrefixLists::new(&config);
+        let expansion = expansion(&conditions, AddressFamily::Inet, &lists, RuleKind::Term);
+        let fields: Vec<&str> = expansion.factors.iter().map(|f| f.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "destination-address",
+                "protocol",
+                "destination-port",
+                "source-address",
+                "ttl",
+                "address"
+            ]
+        );
+        assert_eq!(expansion.entries, 10 * 2);
+        assert_eq!(
+            expansion.drivers(),
+            "destination-port (10 entries) × address (2 × 1)"
+        );
     }
 
     #[test]
