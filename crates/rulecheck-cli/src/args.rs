@@ -19,6 +19,9 @@ pub struct Args {
 pub enum Command {
     /// Check configuration files and report findings.
     Lint(LintArgs),
+    /// Estimate the hardware entries and memory of every term, filter and flow-route table, against the
+    /// `[device]` budgets. Exits 1 when something is over budget.
+    Cost(CostArgs),
     /// Show what a filter or the flow routes do with one packet, term by term.
     Trace(TraceArgs),
     /// List every rule code with its name and default severity.
@@ -30,23 +33,42 @@ pub enum Command {
     },
 }
 
-/// Options shared by the commands that read configuration.
+/// Which configuration to read: shared by the commands that read configuration.
 #[derive(Debug, clap::Args)]
-pub struct LintArgs {
+pub struct InputArgs {
     /// Files or directories to check (`-` reads standard input). Default: the files named in rulecheck.toml.
     pub paths: Vec<PathBuf>,
     /// The config file (default: rulecheck.toml in the current directory or the nearest parent).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Check all paths together as one configuration.
+    #[arg(long)]
+    pub merge: bool,
+}
+
+/// Arguments of `rulecheck lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Exit 1 when a finding reaches this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Check all paths together as one configuration.
-    #[arg(long)]
-    pub merge: bool,
+}
+
+/// Arguments of `rulecheck cost`.
+#[derive(Debug, clap::Args)]
+pub struct CostArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Output formats.

@@ -1,6 +1,7 @@
 //! The `rulecheck` command.
 
 mod args;
+mod cost;
 mod inputs;
 mod render;
 mod run;

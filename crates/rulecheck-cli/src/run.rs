@@ -9,7 +9,7 @@ use rulecheck_syntax::{
     source,
 };
 
-use crate::args::{Args, Command, FailOn, Format, LintArgs};
+use crate::args::{Args, Command, FailOn, Format, InputArgs, LintArgs};
 use crate::inputs;
 use crate::render;
 use crate::settings::{self, Loaded};
@@ -49,6 +49,7 @@ impl From<std::io::Error> for Error {
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     match args.command {
         Command::Lint(lint) => run_lint(&lint),
+        Command::Cost(cost) => crate::cost::run(&cost),
         Command::Trace(trace) => crate::trace::run(&trace),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
@@ -91,8 +92,18 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads, parses and checks the inputs.
-pub fn check(paths: &[PathBuf], merge: bool, loaded: &Loaded) -> Result<Checked, Error> {
+/// The inputs of a run, read and grouped into configurations.
+pub struct Read {
+    /// The files.
+    pub sources: SourceMap,
+    /// Findings about the bytes themselves (text that is not UTF-8).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The configurations: each file on its own, or all together with `--merge`.
+    pub units: Vec<Vec<FileId>>,
+}
+
+/// Reads the inputs and groups them into configurations.
+pub fn read(paths: &[PathBuf], merge: bool) -> Result<Read, Error> {
     let inputs = inputs::collect(paths)?;
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
@@ -110,11 +121,37 @@ pub fn check(paths: &[PathBuf], merge: bool, loaded: &Loaded) -> Result<Checked,
         }
         files.push(id);
     }
-    let units: Vec<Vec<FileId>> = if merge {
+    let units = if merge {
         vec![files]
     } else {
         files.into_iter().map(|f| vec![f]).collect()
     };
+    Ok(Read {
+        sources,
+        diagnostics,
+        units,
+    })
+}
+
+/// Loads the settings and reads the inputs named by `input`, or by `files` in rulecheck.toml.
+pub fn load(input: &InputArgs) -> Result<(Loaded, Read), Error> {
+    let loaded = settings::load(input.config.as_deref())?;
+    let paths = if input.paths.is_empty() {
+        configured_files(&loaded)?
+    } else {
+        input.paths.clone()
+    };
+    let read = read(&paths, input.merge)?;
+    Ok((loaded, read))
+}
+
+/// Parses and checks the inputs.
+pub fn check(read: Read, loaded: &Loaded) -> Checked {
+    let Read {
+        sources,
+        mut diagnostics,
+        units,
+    } = read;
     for unit in units {
         let parsed = rulecheck_syntax::parse_unit(&sources, &unit, Limits::default());
         diagnostics.extend(parsed.diagnostics);
@@ -129,20 +166,15 @@ pub fn check(paths: &[PathBuf], merge: bool, loaded: &Loaded) -> Result<Checked,
         .collect();
     diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
-    Ok(Checked {
+    Checked {
         sources,
         diagnostics,
-    })
+    }
 }
 
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
-    let loaded = settings::load(args.config.as_deref())?;
-    let paths = if args.paths.is_empty() {
-        configured_files(&loaded)?
-    } else {
-        args.paths.clone()
-    };
-    let checked = check(&paths, args.merge, &loaded)?;
+    let (loaded, read) = load(&args.input)?;
+    let checked = check(read, &loaded);
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => render::human::write(

@@ -21,18 +21,6 @@ const SKIPPED: &[(Code, &str)] = &[
         "fails closed when the analysis budget (4,000,000 pieces of packet space) runs out; no small fixture reaches it",
     ),
     (
-        Code::TermExpansionOverBudget,
-        "not implemented: no issue number filed yet",
-    ),
-    (
-        Code::FilterOverBudget,
-        "not implemented: no issue number filed yet",
-    ),
-    (
-        Code::FlowRoutesOverBudget,
-        "not implemented: no issue number filed yet",
-    ),
-    (
         Code::ChangeDiscardsProtected,
         "not implemented (`rulecheck diff`): no issue number filed yet",
     ),

@@ -50,6 +50,12 @@ impl<'a> PrefixLists<'a> {
                 .collect(),
         }
     }
+
+    /// The entries of the list `name`: `None` if no list has that name, `Some(None)` if its contents come
+    /// from `apply-path` and are not modeled.
+    pub fn get(&self, name: &str) -> Option<Option<&'a [AddressEntry]>> {
+        self.lists.get(name).copied()
+    }
 }
 
 /// Compiles conditions into the header space of `family`.

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod compile;
+pub mod cost;
 pub mod expansion;
 pub mod flow_order;
 pub mod index;
@@ -32,6 +33,8 @@ pub struct Context<'a> {
     pub filters: Vec<FilterReport<'a>>,
     /// Every flow-route table, walked.
     pub flows: Vec<FlowReport<'a>>,
+    /// What every filter and flow-route table costs in hardware.
+    pub cost: cost::Cost<'a>,
 }
 
 /// Runs every check on one configuration.
@@ -42,6 +45,7 @@ pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         settings,
         filters,
         flows,
+        cost: cost::cost(config),
     };
     let mut out = Vec::new();
     for check in rules::CHECKS {

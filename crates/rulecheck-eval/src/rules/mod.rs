@@ -29,7 +29,9 @@ pub mod conflicting_conditions;
 pub mod control_plane_lockout;
 pub mod correlated_terms;
 pub mod empty_match;
+pub mod filter_over_budget;
 pub mod flow_route_without_destination;
+pub mod flow_routes_over_budget;
 pub mod implicit_discard;
 pub mod invalid_value;
 pub mod not_modeled;
@@ -41,6 +43,7 @@ pub mod rate_limit_zero;
 pub mod redundant_term;
 pub mod shadowed_term;
 pub mod syntax_error;
+pub mod term_expansion_over_budget;
 pub mod undefined_reference;
 pub mod unknown_statement;
 pub mod unused_definition;
@@ -56,6 +59,9 @@ pub const CHECKS: &[Check] = &[
     packet_length_impossible::check,
     packet_length_over_mtu::check,
     packet_length_too_small::check,
+    term_expansion_over_budget::check,
+    filter_over_budget::check,
+    flow_routes_over_budget::check,
     shadowed_term::check,
     empty_match::check,
     correlated_terms::check,
@@ -104,6 +110,9 @@ pub const ALL: &[RuleMeta] = &[
     packet_length_impossible::PacketLengthImpossible::META,
     packet_length_over_mtu::PacketLengthOverMtu::META,
     packet_length_too_small::PacketLengthTooSmall::META,
+    term_expansion_over_budget::TermExpansionOverBudget::META,
+    filter_over_budget::FilterOverBudget::META,
+    flow_routes_over_budget::FlowRoutesOverBudget::META,
     shadowed_term::ShadowedTerm::META,
     redundant_term::RedundantTerm::META,
     empty_match::EmptyMatch::META,
