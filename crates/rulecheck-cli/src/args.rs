@@ -56,6 +56,10 @@ pub enum Format {
     Human,
     /// One JSON object (see the JSON format in the README).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request's diff.
+    Github,
 }
 
 /// Severities for `--fail-on`.

@@ -155,6 +155,18 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             },
         )?,
         Format::Json => render::json::write(&mut out, &checked.sources, &checked.diagnostics)?,
+        Format::Sarif => render::sarif::write(
+            &mut out,
+            &checked.sources,
+            &checked.diagnostics,
+            std::env::current_dir().ok().as_deref(),
+        )?,
+        Format::Github => render::github::write(
+            &mut out,
+            &checked.sources,
+            &checked.diagnostics,
+            std::env::current_dir().ok().as_deref(),
+        )?,
     }
     out.flush()?;
     Ok(exit_code(&checked.diagnostics, args.fail_on))

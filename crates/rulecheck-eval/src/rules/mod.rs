@@ -89,6 +89,35 @@ impl RuleMeta {
             .trim()
             .to_owned()
     }
+
+    /// The text under one `## ` heading of the documentation, without the heading.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let doc = self.doc();
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_owned())
+    }
+
+    /// The first sentence of "What it does", on one line: the rule in a few words.
+    pub fn summary(&self) -> String {
+        let what = self
+            .section("What it does")
+            .unwrap_or_else(|| self.code.name().to_owned());
+        let what = what.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A sentence ends at a full stop followed by a capital letter, or at the end of the section.
+        let bytes = what.as_bytes();
+        let end = (0..bytes.len())
+            .find(|&i| {
+                bytes[i] == b'.'
+                    && (i + 1 == bytes.len()
+                        || (bytes[i + 1] == b' '
+                            && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase)))
+            })
+            .map_or(what.len(), |i| i + 1);
+        what[..end].to_owned()
+    }
 }
 
 /// Every rule, in code order.
@@ -100,10 +129,10 @@ pub const ALL: &[RuleMeta] = &[
     unused_definition::UnusedDefinition::META,
     not_modeled::NotModeled::META,
     analysis_limit::AnalysisLimit::META,
-    value_out_of_range::ValueOutOfRange::META,
     packet_length_impossible::PacketLengthImpossible::META,
     packet_length_over_mtu::PacketLengthOverMtu::META,
     packet_length_too_small::PacketLengthTooSmall::META,
+    value_out_of_range::ValueOutOfRange::META,
     shadowed_term::ShadowedTerm::META,
     redundant_term::RedundantTerm::META,
     empty_match::EmptyMatch::META,
