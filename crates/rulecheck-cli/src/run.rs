@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use rulecheck_syntax::{
     Code, Diagnostic, FileId, Limits, Loc, Severity, SourceFile, SourceMap, Span, diagnostic,
-    source,
+    source, suppress,
 };
 
 use crate::args::{Args, Command, FailOn, Format, LintArgs};
@@ -185,8 +185,10 @@ pub fn check(paths: &[PathBuf], merge: bool, loaded: &Loaded) -> Result<Checked,
     };
     for unit in units {
         let parsed = rulecheck_syntax::parse_unit(&sources, &unit, Limits::default());
-        diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+        let mut found = parsed.diagnostics;
+        found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+        // Before the severity overrides: a code turned off still counts as used by its suppressions.
+        diagnostics.extend(suppress::apply(&parsed.config.suppressions, found));
     }
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()

@@ -31,6 +31,7 @@ pub mod correlated_terms;
 pub mod empty_match;
 pub mod flow_route_without_destination;
 pub mod implicit_discard;
+pub mod invalid_suppression;
 pub mod invalid_value;
 pub mod not_modeled;
 pub mod packet_length_impossible;
@@ -44,6 +45,7 @@ pub mod syntax_error;
 pub mod undefined_reference;
 pub mod unknown_statement;
 pub mod unused_definition;
+pub mod unused_suppression;
 pub mod value_out_of_range;
 
 /// A check: reads the context, appends findings.
@@ -128,6 +130,8 @@ pub const ALL: &[RuleMeta] = &[
     undefined_reference::UndefinedReference::META,
     unused_definition::UnusedDefinition::META,
     not_modeled::NotModeled::META,
+    invalid_suppression::InvalidSuppression::META,
+    unused_suppression::UnusedSuppression::META,
     analysis_limit::AnalysisLimit::META,
     packet_length_impossible::PacketLengthImpossible::META,
     packet_length_over_mtu::PacketLengthOverMtu::META,
