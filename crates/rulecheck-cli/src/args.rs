@@ -5,9 +5,21 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The exit status, shown by `--help` and in the manual page.
+const EXIT_STATUS: &str = "Exit status: 0 when no finding reaches the fail level (`--fail-on`, default error); \
+1 when one does (syntax errors included); 2 when rulecheck could not do its job (bad arguments, an \
+unreadable file, a bad rulecheck.toml).";
+
 /// Validates Junos firewall filters and BGP flow routes before they reach a router.
 #[derive(Debug, Parser)]
-#[command(name = "rulecheck", version, about, long_about = None)]
+#[command(
+    name = "rulecheck",
+    version,
+    propagate_version = true,
+    about,
+    long_about = None,
+    after_long_help = EXIT_STATUS
+)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -30,6 +42,18 @@ pub enum Command {
     Explain {
         /// A code such as RC101, or a rule name.
         code: String,
+    },
+    /// Print a shell completion script, e.g. `rulecheck completions bash > /etc/bash_completion.d/rulecheck`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `rulecheck man > rulecheck.1`, or write one page per command.
+    Man {
+        /// Write rulecheck.1 and a page per subcommand (rulecheck-lint.1, …) into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -67,8 +91,17 @@ pub struct CostArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub format: TableFormat,
+}
+
+/// Output formats of reports that are tables rather than findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned text.
+    Human,
+    /// One JSON object.
+    Json,
 }
 
 /// Output formats.
@@ -78,6 +111,10 @@ pub enum Format {
     Human,
     /// One JSON object (see the JSON format in the README).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request's diff.
+    Github,
 }
 
 /// Severities for `--fail-on`.

@@ -47,7 +47,7 @@ use rulecheck_eval::cost::{self, Cost, TermCost, grouped};
 use rulecheck_syntax::{Limits, Loc, Severity, SourceMap};
 use serde::Serialize;
 
-use crate::args::{CostArgs, Format};
+use crate::args::{CostArgs, TableFormat};
 use crate::run::{self, Error};
 
 /// How many of the costliest terms or routes are listed.
@@ -74,7 +74,7 @@ pub fn run(args: &CostArgs) -> Result<ExitCode, Error> {
     }
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Human => {
+        TableFormat::Human => {
             for (i, unit) in units.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
@@ -82,7 +82,7 @@ pub fn run(args: &CostArgs) -> Result<ExitCode, Error> {
                 unit.write_human(&mut out, device)?;
             }
         }
-        Format::Json => {
+        TableFormat::Json => {
             let report = JsonReport {
                 version: 1,
                 budget: Budget {

@@ -4,9 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::CommandFactory;
 use rulecheck_syntax::{
     Code, Diagnostic, FileId, Limits, Loc, Severity, SourceFile, SourceMap, Span, diagnostic,
-    source,
+    source, suppress,
 };
 
 use crate::args::{Args, Command, FailOn, Format, InputArgs, LintArgs};
@@ -53,19 +54,23 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Command::Trace(trace) => crate::trace::run(&trace),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
-            for rule in rulecheck_eval::rules::ALL {
+            for &code in Code::ALL {
+                let pending = if rulecheck_eval::rules::find(code).is_some() {
+                    ""
+                } else {
+                    "  (not checked yet)"
+                };
                 writeln!(
                     out,
-                    "{}  {:<32} {}",
-                    rule.code,
-                    rule.code.name(),
-                    rule.code.default_severity()
+                    "{code}  {:<32} {:<8}{pending}",
+                    code.name(),
+                    code.default_severity()
                 )?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { code } => {
-            let Some(rule) = Code::parse(&code).and_then(rulecheck_eval::rules::find) else {
+            let Some(code) = Code::parse(&code) else {
                 return Err(Error::Input(format!(
                     "`{code}` is not a rule code or name; `rulecheck rules` lists them"
                 )));
@@ -73,15 +78,78 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{} {} (default: {})\n",
-                rule.code,
-                rule.code.name(),
-                rule.code.default_severity()
+                "{code} {} (default: {})\n",
+                code.name(),
+                code.default_severity()
             )?;
-            writeln!(out, "{}", rule.doc())?;
+            match rulecheck_eval::rules::find(code) {
+                Some(rule) => writeln!(out, "{}", rule.doc())?,
+                None => writeln!(
+                    out,
+                    "This code is reserved: this version of rulecheck does not check it yet."
+                )?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            // Generated into memory first: `generate` panics on a write error such as a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "rulecheck", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            let page = manual_page()?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&page)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Args::command(), &dir))
+                .and_then(|()| std::fs::write(dir.join("rulecheck.1"), manual_page()?))
+                .map_err(|e| {
+                    Error::Input(format!(
+                        "cannot write manual pages to {}: {e}",
+                        dir.display()
+                    ))
+                })?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The manual page of `rulecheck`: clap's sections, with the exit status and the config file in sections
+/// of their own rather than clap's "EXTRA".
+fn manual_page() -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(Args::command());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    page.extend_from_slice(
+        concat!(
+            ".SH \"EXIT STATUS\"\n",
+            ".TP\n0\nNo finding reaches the fail level (\\fB\\-\\-fail\\-on\\fR, default error).\n",
+            ".TP\n1\nA finding reaches the fail level (syntax errors included).\n",
+            ".TP\n2\nrulecheck could not do its job: bad arguments, an unreadable file, a bad rulecheck.toml.\n",
+            ".SH FILES\n",
+            ".TP\nrulecheck.toml\n",
+            "In the current directory or the nearest parent, or given with \\fB\\-\\-config\\fR: the files to ",
+            "check, the device budget, protected traffic and severity overrides.\n",
+            ".SH \"SEE ALSO\"\n",
+            "\\fBrulecheck rules\\fR lists the rule codes; \\fBrulecheck explain\\fR \\fICODE\\fR documents one.\n",
+        )
+        .as_bytes(),
+    );
+    man.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 /// Everything read for a run.
@@ -154,8 +222,10 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
     } = read;
     for unit in units {
         let parsed = rulecheck_syntax::parse_unit(&sources, &unit, Limits::default());
-        diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+        let mut found = parsed.diagnostics;
+        found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+        // Before the severity overrides: a code turned off still counts as used by its suppressions.
+        diagnostics.extend(suppress::apply(&parsed.config.suppressions, found));
     }
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
@@ -187,6 +257,18 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
             },
         )?,
         Format::Json => render::json::write(&mut out, &checked.sources, &checked.diagnostics)?,
+        Format::Sarif => render::sarif::write(
+            &mut out,
+            &checked.sources,
+            &checked.diagnostics,
+            std::env::current_dir().ok().as_deref(),
+        )?,
+        Format::Github => render::github::write(
+            &mut out,
+            &checked.sources,
+            &checked.diagnostics,
+            std::env::current_dir().ok().as_deref(),
+        )?,
     }
     out.flush()?;
     Ok(exit_code(&checked.diagnostics, args.fail_on))

@@ -83,6 +83,8 @@ codes! {
     UndefinedReference = "RC010", "undefined-reference", Error;
     UnusedDefinition = "RC011", "unused-definition", Warning;
     NotModeled = "RC020", "not-modeled", Warning;
+    InvalidSuppression = "RC030", "invalid-suppression", Error;
+    UnusedSuppression = "RC031", "unused-suppression", Warning;
     AnalysisLimit = "RC090", "analysis-limit", Error;
     PacketLengthImpossible = "RC101", "packet-length-impossible", Error;
     PacketLengthOverMtu = "RC102", "packet-length-over-mtu", Warning;

@@ -12,6 +12,7 @@ pub mod model;
 pub mod parse;
 pub mod source;
 pub mod span;
+pub mod suppress;
 pub mod tree;
 pub mod values;
 
@@ -40,7 +41,8 @@ pub fn parse_unit(sources: &SourceMap, files: &[FileId], limits: Limits) -> Pars
     for &file in files {
         parse::parse_file(&mut tree, sources, file, limits, &mut diagnostics);
     }
-    let config = lower::lower(&tree, sources, &mut diagnostics);
+    let mut config = lower::lower(&tree, sources, &mut diagnostics);
+    config.suppressions = lower::suppressions(&tree, sources, &mut diagnostics);
     Parsed {
         tree,
         config,

@@ -16,6 +16,7 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
 use crate::span::{FileId, Loc};
+use crate::suppress::{self, Suppression};
 use crate::tree::{ConfigTree, NodeId};
 use crate::values::{self, NumberError};
 
@@ -1136,4 +1137,114 @@ impl<'a> Lowering<'a, '_> {
             });
         }
     }
+}
+
+/// Reads the `rulecheck:` directives of the tree (see [`crate::suppress`]): each one that is well formed and
+/// stands before a deployed term, flow route or filter becomes a suppression; each one that is not is
+/// reported (RC030).
+pub fn suppressions(
+    tree: &ConfigTree,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    for annotation in &tree.annotations {
+        let invalid = |message: String| {
+            Diagnostic::new(Code::InvalidSuppression, annotation.text, message)
+                .with_help("write `rulecheck: allow CODE reason: WHY` right before the term, flow route or filter")
+        };
+        let directive = match suppress::parse_directive(sources.text(annotation.text)) {
+            Ok(directive) => directive,
+            Err(message) => {
+                diagnostics.push(invalid(format!(
+                    "{message}; this suppression allows nothing"
+                )));
+                continue;
+            }
+        };
+        let mut found = annotation.node.and_then(|node| {
+            let mut node = node;
+            loop {
+                if let Some(element) = element(tree, sources, node) {
+                    return Some((node, element));
+                }
+                if !annotation.innermost || node == ConfigTree::ROOT {
+                    return None;
+                }
+                node = tree.node(node).parent;
+            }
+        });
+        if let Some((node, _)) = found {
+            if tree.is_inactive(node) || tree.node(node).deleted {
+                // The element is not deployed: it has no findings to allow, and nothing to report.
+                continue;
+            }
+        }
+        let Some((node, element)) = found.take() else {
+            let message = if annotation.node.is_none() && annotation.annotate {
+                "`annotate` names a statement that is not configured before it; this suppression allows nothing"
+            } else if annotation.annotate {
+                "`annotate` must name a term, a flow route or a filter; this suppression allows nothing"
+            } else {
+                "a suppression must stand immediately before a term, a flow route or a filter; this one allows nothing"
+            };
+            diagnostics.push(invalid(message.into()));
+            continue;
+        };
+        out.push(Suppression {
+            codes: directive.codes,
+            reason: directive.reason,
+            loc: annotation.text,
+            element,
+            extent: extent(tree, node),
+        });
+    }
+    out
+}
+
+/// "term `T` of filter `F`", "flow route `R`" or "filter `F`" if `node` names one of these.
+fn element(tree: &ConfigTree, sources: &SourceMap, node: NodeId) -> Option<String> {
+    let word = |n: NodeId| (n != ConfigTree::ROOT).then(|| sources.text(tree.node(n).word));
+    let parent = tree.node(node).parent;
+    let grandparent = tree.node(parent).parent;
+    let name = word(node)?;
+    match word(parent)? {
+        // firewall family F filter NAME term T
+        "term" if word(tree.node(grandparent).parent) == Some("filter") => {
+            Some(format!("term `{name}` of filter `{}`", word(grandparent)?))
+        }
+        // routing-options flow route R
+        "route" if word(grandparent) == Some("flow") => Some(format!("flow route `{name}`")),
+        // firewall family F filter NAME, or the family-less `firewall filter NAME` (inet)
+        "filter"
+            if word(grandparent) == Some("firewall")
+                || word(tree.node(grandparent).parent) == Some("family") =>
+        {
+            Some(format!("filter `{name}`"))
+        }
+        _ => None,
+    }
+}
+
+/// The places of every statement and word under `node` (itself included), sorted, overlaps merged.
+fn extent(tree: &ConfigTree, node: NodeId) -> Vec<Loc> {
+    let mut locs = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        let node = tree.node(n);
+        locs.push(node.statement);
+        locs.push(node.word);
+        stack.extend(tree.children(n));
+    }
+    locs.sort_unstable_by_key(|l| (l.file, l.span.start, l.span.end));
+    let mut merged: Vec<Loc> = Vec::with_capacity(locs.len());
+    for loc in locs {
+        match merged.last_mut() {
+            Some(last) if last.file == loc.file && loc.span.start <= last.span.end => {
+                last.span.end = last.span.end.max(loc.span.end);
+            }
+            _ => merged.push(loc),
+        }
+    }
+    merged
 }

@@ -55,6 +55,9 @@ pub struct Config {
     pub management: Vec<ManagementService>,
     /// Whether the configuration defines any interface (so that an unbound filter is worth reporting).
     pub has_interfaces: bool,
+    /// Inline suppressions (`/* rulecheck: allow … reason: … */`) of deployed terms, flow routes and
+    /// filters.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// A firewall filter.

@@ -14,7 +14,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::lexer::{Lexer, Token, TokenKind};
 use crate::source::{SourceMap, point};
 use crate::span::{FileId, Loc, Span};
-use crate::tree::{ConfigTree, NodeId};
+use crate::suppress;
+use crate::tree::{Annotation, ConfigTree, NodeId};
 
 /// Bounds on what the parser accepts.
 #[derive(Clone, Copy, Debug)]
@@ -43,7 +44,14 @@ pub enum Form {
     Set,
 }
 
-const SET_VERBS: &[&str] = &["set", "deactivate", "activate", "delete", "insert"];
+const SET_VERBS: &[&str] = &[
+    "set",
+    "deactivate",
+    "activate",
+    "delete",
+    "insert",
+    "annotate",
+];
 
 /// Keywords whose first argument names an element: `inactive: neighbor 192.0.2.1;` deactivates that neighbor,
 /// not every neighbor.
@@ -95,6 +103,7 @@ pub fn parse_file(
             out: diagnostics,
         },
         set_path: Vec::new(),
+        directives: Vec::new(),
     };
     // About one node per forty bytes of configuration: reserve most of them at once.
     parser.tree.reserve(text.len() / 48);
@@ -192,6 +201,8 @@ struct Parser<'t, 's, 'd> {
     errors: Errors<'d>,
     /// The words of the last `set` command and the node each led to.
     set_path: Vec<(Span, NodeId)>,
+    /// `rulecheck:` directives read since the last statement, waiting for the statement they stand before.
+    directives: Vec<Span>,
 }
 
 impl Parser<'_, '_, '_> {
@@ -227,7 +238,7 @@ impl Parser<'_, '_, '_> {
                 }
             }
             match token.kind {
-                TokenKind::Comment => {}
+                TokenKind::Comment => self.comment(token.span, st.words.is_empty()),
                 TokenKind::Newline => st.line_break = !st.words.is_empty(),
                 TokenKind::Error => st.broken = true,
                 TokenKind::Word if st.words.is_empty() && self.tag(token.span, &mut st.tags) => {}
@@ -245,11 +256,19 @@ impl Parser<'_, '_, '_> {
                     st.broken = true;
                 }
                 TokenKind::Semi => {
+                    let mut node = None;
                     if st.words.is_empty() {
                         self.dangling_tag(&st);
                     } else if !st.broken {
-                        self.statement(parent_of(&stack), &st.words, &st.tags, token.span, false);
+                        node = self.statement(
+                            parent_of(&stack),
+                            &st.words,
+                            &st.tags,
+                            token.span,
+                            false,
+                        );
                     }
+                    self.annotate_pending(node, true);
                     st.reset();
                 }
                 TokenKind::LBrace => {
@@ -273,6 +292,7 @@ impl Parser<'_, '_, '_> {
                     } else {
                         self.statement(parent_of(&stack), &st.words, &st.tags, token.span, true)
                     };
+                    self.annotate_pending(node, false);
                     stack.push(Frame {
                         node,
                         open: token.span,
@@ -280,6 +300,9 @@ impl Parser<'_, '_, '_> {
                     st.reset();
                 }
                 TokenKind::RBrace => {
+                    // Directives before `}`, or before a statement that lacks its `;`, stand before no
+                    // element.
+                    self.annotate_pending(None, false);
                     if let Some(last) = st.words.last() {
                         let end = last.span().end;
                         let same_line = !after_line_break;
@@ -320,6 +343,7 @@ impl Parser<'_, '_, '_> {
         } else {
             self.dangling_tag(&st);
         }
+        self.annotate_pending(None, false);
         for frame in stack.iter().rev() {
             self.errors.report(
                 frame.open,
@@ -379,7 +403,8 @@ impl Parser<'_, '_, '_> {
             };
             match token.kind {
                 TokenKind::Word | TokenKind::Quoted => items.push(token.span),
-                TokenKind::Comment | TokenKind::Newline => {}
+                TokenKind::Comment => self.comment(token.span, false),
+                TokenKind::Newline => {}
                 TokenKind::RBracket if broken => return Err(None),
                 TokenKind::RBracket => return Ok(Word::List(items, open.cover(token.span))),
                 TokenKind::Error => broken = true,
@@ -471,12 +496,8 @@ impl Parser<'_, '_, '_> {
                 }
             }
         }
-        if block {
-            let _ = target;
-            Some(node)
-        } else {
-            None
-        }
+        let _ = target;
+        Some(node)
     }
 
     /// Adds a leaf statement and returns the node of its first word.
@@ -493,6 +514,36 @@ impl Parser<'_, '_, '_> {
             return None;
         };
         self.tree.find(self.sources, parent, first.slice(self.text))
+    }
+
+    /// Notes a comment: a `rulecheck:` directive waits for the statement it stands before, or, where no
+    /// statement can follow it directly, is recorded as standing before none.
+    fn comment(&mut self, span: Span, before_statement: bool) {
+        if !suppress::is_directive(span.slice(self.text)) {
+            return;
+        }
+        if before_statement {
+            self.directives.push(span);
+        } else {
+            self.tree.annotations.push(Annotation {
+                text: self.loc(span),
+                node: None,
+                innermost: false,
+                annotate: false,
+            });
+        }
+    }
+
+    /// Attaches the waiting directives to the statement that followed them (`None`: to none).
+    fn annotate_pending(&mut self, node: Option<NodeId>, innermost: bool) {
+        for span in std::mem::take(&mut self.directives) {
+            self.tree.annotations.push(Annotation {
+                text: self.loc(span),
+                node,
+                innermost,
+                annotate: false,
+            });
+        }
     }
 
     fn apply_tags(&mut self, node: NodeId, tags: &Tags) {
@@ -513,10 +564,15 @@ impl Parser<'_, '_, '_> {
         loop {
             let token = lexer.next_token();
             match token.map(|t| t.kind) {
-                Some(TokenKind::Comment) => {}
+                Some(TokenKind::Comment) => {
+                    let span = token.expect("matched Some").span;
+                    self.comment(span, line.is_empty());
+                }
                 Some(TokenKind::Newline) | None => {
                     if !line.is_empty() {
-                        self.set_command(&line);
+                        // A directive before a `set` command applies to the element the command names.
+                        let node = self.set_command(&line);
+                        self.annotate_pending(node, true);
                         line.clear();
                     }
                     if token.is_none() {
@@ -526,23 +582,25 @@ impl Parser<'_, '_, '_> {
                 Some(_) => line.push(token.expect("matched Some")),
             }
         }
+        self.annotate_pending(None, false);
         for e in lexer.errors {
             self.errors.report(e.span, e.message);
         }
     }
 
-    fn set_command(&mut self, tokens: &[Token]) {
+    /// Runs one command; for `set`, returns the last node of its path.
+    fn set_command(&mut self, tokens: &[Token]) -> Option<NodeId> {
         if tokens.iter().any(|t| t.kind == TokenKind::Error) {
-            return;
+            return None;
         }
         let verb = tokens[0];
         let verb_text = verb.span.slice(self.text);
         if verb.kind != TokenKind::Word || !SET_VERBS.contains(&verb_text) {
             self.errors.report(
                 verb.span,
-                format!("`{verb_text}` is not a configuration command; expected `set`, `deactivate`, `activate`, `delete` or `insert`"),
+                format!("`{verb_text}` is not a configuration command; expected `set`, `deactivate`, `activate`, `delete`, `insert` or `annotate`"),
             );
-            return;
+            return None;
         }
         let mut words = Vec::new();
         let mut i = 1;
@@ -557,7 +615,7 @@ impl Parser<'_, '_, '_> {
                     else {
                         self.errors
                             .report(t.span, "this `[` is never closed: `]` is missing".into());
-                        return;
+                        return None;
                     };
                     let items: Vec<Span> = tokens[i + 1..i + close]
                         .iter()
@@ -575,7 +633,7 @@ impl Parser<'_, '_, '_> {
                             t.span.slice(self.text)
                         ),
                     );
-                    return;
+                    return None;
                 }
             }
             i += 1;
@@ -583,7 +641,7 @@ impl Parser<'_, '_, '_> {
         if words.is_empty() {
             self.errors
                 .report(verb.span, format!("`{verb_text}` needs a statement path"));
-            return;
+            return None;
         }
         let end = tokens[tokens.len() - 1].span;
         if words.len() > self.max_depth {
@@ -595,20 +653,18 @@ impl Parser<'_, '_, '_> {
                     self.max_depth
                 ),
             );
-            return;
+            return None;
         }
         match verb_text {
-            "set" => self.set(&words, self.loc(verb.span.cover(end))),
+            "set" => return self.set(&words, self.loc(verb.span.cover(end))),
             "insert" => {
                 self.set_path.clear();
                 self.insert(&words, end);
             }
+            "annotate" => self.annotate(&words, verb.span.cover(end)),
             _ => {
                 self.set_path.clear();
-                let Some(node) = self.path(&words, verb_text == "deactivate", verb.span.cover(end))
-                else {
-                    return;
-                };
+                let node = self.path(&words, verb_text == "deactivate", verb.span.cover(end))?;
                 match verb_text {
                     "deactivate" => self.tree.node_mut(node).inactive = true,
                     "activate" => self.tree.node_mut(node).inactive = false,
@@ -616,13 +672,37 @@ impl Parser<'_, '_, '_> {
                 }
             }
         }
+        None
+    }
+
+    /// `annotate PATH "comment"`: a Junos annotation. Only `rulecheck:` directives matter to the deployed
+    /// configuration's checks; PATH is the full path from the top, as in `set`.
+    fn annotate(&mut self, words: &[Word], whole: Span) {
+        let Some((Word::Single(comment), path)) = words.split_last().filter(|(_, p)| !p.is_empty())
+        else {
+            self.errors.report(
+                whole,
+                "`annotate` needs a statement path and a comment, as in `annotate firewall family inet filter F term T \"…\"`".into(),
+            );
+            return;
+        };
+        if !suppress::is_directive(comment.slice(self.text)) {
+            return;
+        }
+        let node = self.path(path, false, whole);
+        self.tree.annotations.push(Annotation {
+            text: self.loc(*comment),
+            node,
+            innermost: false,
+            annotate: true,
+        });
     }
 
     /// `set PATH`: adds the path under the root. Consecutive commands share most of their path (`set
     /// firewall family inet filter F term T from …`), so the walk resumes from the deepest node the
     /// previous `set` reached through the same words. Other commands may delete or move nodes: they
     /// start the walk afresh.
-    fn set(&mut self, words: &[Word], statement: Loc) {
+    fn set(&mut self, words: &[Word], statement: Loc) -> Option<NodeId> {
         let text = self.text;
         let shared = self
             .set_path
@@ -651,7 +731,7 @@ impl Parser<'_, '_, '_> {
                             *span,
                             "a `[ ]` list must be the last part of a statement".into(),
                         );
-                        return;
+                        return None;
                     }
                     for item in items {
                         self.tree
@@ -660,6 +740,7 @@ impl Parser<'_, '_, '_> {
                 }
             }
         }
+        Some(node)
     }
 
     /// Follows a path of single words from the root, creating it if `create`.

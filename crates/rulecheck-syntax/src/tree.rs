@@ -67,6 +67,22 @@ pub struct ConfigTree {
     /// Statements that ended at a line break before `}` instead of at `;`: the first node of each and the
     /// place where `;` is missing. The model builder decides how to report them.
     pub unterminated: Vec<(NodeId, Loc)>,
+    /// Comments and annotations that are `rulecheck:` directives, with the statement each stands before.
+    pub annotations: Vec<Annotation>,
+}
+
+/// A `rulecheck:` directive written as a comment or a Junos annotation (see [`crate::suppress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    /// The comment, or the annotation's string.
+    pub text: Loc,
+    /// The node of the statement it stands before; `None` when it stands before no statement.
+    pub node: Option<NodeId>,
+    /// Whether it applies to the innermost term, flow route or filter on the path to `node` (a directive
+    /// before a `set` command or a one-line statement) rather than to `node` itself (before a block).
+    pub innermost: bool,
+    /// Whether it was written with `annotate` (which names its statement) rather than as a comment.
+    pub annotate: bool,
 }
 
 /// Children are scanned linearly up to this many; beyond, the index is used.
@@ -111,6 +127,7 @@ impl ConfigTree {
             nodes: all,
             index: HashMap::default(),
             unterminated: Vec::new(),
+            annotations: Vec::new(),
         }
     }
 

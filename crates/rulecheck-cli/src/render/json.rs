@@ -59,9 +59,10 @@ struct Related<'a> {
     column: u32,
 }
 
+/// The `witness` object, shared with the SARIF `properties`.
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct JsonWitness<'a> {
+pub(super) struct JsonWitness<'a> {
     family: &'a str,
     protocol: u8,
     source: &'a str,
@@ -81,7 +82,7 @@ struct JsonWitness<'a> {
 }
 
 impl<'a> JsonWitness<'a> {
-    fn from(w: &'a Witness) -> Self {
+    pub(super) fn from(w: &'a Witness) -> Self {
         Self {
             family: w.family,
             protocol: w.protocol,

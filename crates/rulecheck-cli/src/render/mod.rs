@@ -1,7 +1,10 @@
 //! One renderer per output format. Each takes the findings in canonical order and writes them.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod location;
+pub mod sarif;
 
 use rulecheck_syntax::{Diagnostic, Severity};
 

@@ -33,6 +33,7 @@ pub mod filter_over_budget;
 pub mod flow_route_without_destination;
 pub mod flow_routes_over_budget;
 pub mod implicit_discard;
+pub mod invalid_suppression;
 pub mod invalid_value;
 pub mod not_modeled;
 pub mod packet_length_impossible;
@@ -47,6 +48,7 @@ pub mod term_expansion_over_budget;
 pub mod undefined_reference;
 pub mod unknown_statement;
 pub mod unused_definition;
+pub mod unused_suppression;
 pub mod value_out_of_range;
 
 /// A check: reads the context, appends findings.
@@ -95,6 +97,35 @@ impl RuleMeta {
             .trim()
             .to_owned()
     }
+
+    /// The text under one `## ` heading of the documentation, without the heading.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let doc = self.doc();
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_owned())
+    }
+
+    /// The first sentence of "What it does", on one line: the rule in a few words.
+    pub fn summary(&self) -> String {
+        let what = self
+            .section("What it does")
+            .unwrap_or_else(|| self.code.name().to_owned());
+        let what = what.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A sentence ends at a full stop followed by a capital letter, or at the end of the section.
+        let bytes = what.as_bytes();
+        let end = (0..bytes.len())
+            .find(|&i| {
+                bytes[i] == b'.'
+                    && (i + 1 == bytes.len()
+                        || (bytes[i + 1] == b' '
+                            && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase)))
+            })
+            .map_or(what.len(), |i| i + 1);
+        what[..end].to_owned()
+    }
 }
 
 /// Every rule, in code order.
@@ -105,11 +136,13 @@ pub const ALL: &[RuleMeta] = &[
     undefined_reference::UndefinedReference::META,
     unused_definition::UnusedDefinition::META,
     not_modeled::NotModeled::META,
+    invalid_suppression::InvalidSuppression::META,
+    unused_suppression::UnusedSuppression::META,
     analysis_limit::AnalysisLimit::META,
-    value_out_of_range::ValueOutOfRange::META,
     packet_length_impossible::PacketLengthImpossible::META,
     packet_length_over_mtu::PacketLengthOverMtu::META,
     packet_length_too_small::PacketLengthTooSmall::META,
+    value_out_of_range::ValueOutOfRange::META,
     term_expansion_over_budget::TermExpansionOverBudget::META,
     filter_over_budget::FilterOverBudget::META,
     flow_routes_over_budget::FlowRoutesOverBudget::META,
