@@ -6,6 +6,8 @@
 
 pub mod analysis;
 pub mod compile;
+pub mod describe;
+pub mod diff;
 pub mod expansion;
 pub mod flow_order;
 pub mod interpret;
