@@ -78,7 +78,7 @@ pub fn describe(space: &HeaderSpace) -> Description {
         (Field::DestinationAddress, "to"),
     ] {
         if hull.get(field) != &field_union(&universe, field) {
-            push(format!("{word} {}", prefixes(hull.get(field), family)));
+            push(format!("{word} {}", addresses(hull.get(field), family)));
         }
     }
     let mut details = Vec::new();
@@ -182,6 +182,28 @@ fn values(set: &IntervalSet) -> String {
         parts.push(format!("{more} more"));
     }
     parts.join(", ")
+}
+
+/// Addresses as prefixes, or as the prefixes they leave out when those are fewer: `203.0.113.0/24`,
+/// `anywhere but 10.0.0.0/8, 192.168.0.0/16`.
+fn addresses(set: &IntervalSet, family: AddressFamily) -> String {
+    let (lo, hi) = Field::SourceAddress.domain(family);
+    let width = match family {
+        AddressFamily::Inet => 32,
+        AddressFamily::Inet6 => 128,
+    };
+    let count = |s: &IntervalSet| -> usize {
+        s.iter()
+            .flat_map(|(a, b)| cidrs(a, b, width))
+            .take(1000)
+            .count()
+    };
+    let left_out = set.complement_within(lo, hi);
+    if count(&left_out) < count(set) {
+        format!("anywhere but {}", prefixes(&left_out, family))
+    } else {
+        prefixes(set, family)
+    }
 }
 
 /// Addresses as prefixes: `203.0.113.0/24`, `192.0.2.0/25, 192.0.2.128/26 and 5 more prefixes`.
