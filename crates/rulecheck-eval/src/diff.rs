@@ -3,9 +3,12 @@
 //! # What is compared
 //!
 //! - **Filters** are matched by family and name. For each filter present on both sides and each address
-//!   family it applies to, the sets of packets it accepts before and after are computed exactly from the
-//!   ordered walks ([`crate::analysis`]); newly discarded = accepted before ∖ accepted after, newly accepted =
-//!   accepted after ∖ accepted before. A filter present on one side only is listed in
+//!   family it applies to, the sets of packets it accepts before and after are computed exactly by the
+//!   ordered walk of [`crate::analysis`]; newly discarded = accepted before ∖ accepted after, newly accepted =
+//!   accepted after ∖ accepted before. The walk covers only the region the change can affect: the rules
+//!   that the two lists share at their start and at their end are dropped (compared as packet sets, so
+//!   reordered prefix lists and other rewrites are the same rule), and a packet no remaining rule matches
+//!   meets the same rules in the same order on both sides. An untouched filter costs one compile. A filter present on one side only is listed in
 //!   [`Outcome::added`] or [`Outcome::removed`], not compared: a filter decides nothing until it is bound,
 //!   and binding it to an interface is checked by lint of the new configuration (RC010, RC011, RC402, RC405).
 //! - **Flow routes** are compared per routing instance. A missing table is an empty one, and exactly so: with
@@ -23,15 +26,17 @@
 //! comparison then counts only what is certain: a packet is newly discarded when it was certainly accepted
 //! before and cannot be accepted after. Such filters are named in [`Outcome::notes`].
 
-use rulecheck_syntax::model::{Config, Family, Verdict};
+use rulecheck_syntax::model::{Config, Family, Filter, FlowRoute, FlowTable, Term, Verdict};
 use rulecheck_syntax::{Code, Diagnostic, Loc};
 
 use crate::Settings;
-use crate::analysis::{CUBE_BUDGET, Walk};
+use crate::analysis::{self, CUBE_BUDGET, Rule};
+use crate::compile::{Compiled, PrefixLists};
 use crate::describe::describe;
+use crate::flow_order;
 use crate::interpret::{self, Decision};
 use crate::packet::{AddressFamily, Packet};
-use crate::report::{self, FilterReport, FlowReport, witness};
+use crate::report::witness;
 use crate::rules::protected_flow_discarded::protected_space;
 use crate::space::{Budget, BudgetExceeded, HeaderSpace};
 
@@ -81,89 +86,163 @@ pub struct Outcome {
 
 /// Compares `old` with `new`: what the change newly discards and newly accepts.
 pub fn diff(old: &Config, new: &Config, settings: &Settings) -> Outcome {
-    let (old_filters, old_flows) = report::analyse(old);
-    let (new_filters, new_flows) = report::analyse(new);
-    diff_reports(
-        Side {
-            config: old,
-            filters: &old_filters,
-            flows: &old_flows,
-        },
-        Side {
-            config: new,
-            filters: &new_filters,
-            flows: &new_flows,
-        },
-        settings,
-    )
-}
-
-/// One side of the comparison: a configuration and its walks.
-#[derive(Clone, Copy)]
-pub struct Side<'s, 'a> {
-    /// The configuration.
-    pub config: &'a Config,
-    /// Its filters, walked.
-    pub filters: &'s [FilterReport<'a>],
-    /// Its flow tables, walked.
-    pub flows: &'s [FlowReport<'a>],
-}
-
-/// [`diff`] on configurations already walked (lint of the new side walks it too).
-pub fn diff_reports(old: Side<'_, '_>, new: Side<'_, '_>, settings: &Settings) -> Outcome {
     let mut out = Outcome::default();
-    for after in new.filters {
-        let key = (after.filter.family, &after.filter.name.text);
-        match old
-            .filters
-            .iter()
-            .find(|b| (b.filter.family, &b.filter.name.text) == key)
-        {
+    for after in &new.filters {
+        let key = (after.family, &after.name.text);
+        match old.filters.iter().find(|b| (b.family, &b.name.text) == key) {
             Some(before) => {
                 out.compared_filters += 1;
-                compare_filter(old.config, before, new.config, after, settings, &mut out);
+                compare_filter(old, before, new, after, settings, &mut out);
             }
             None => out.added.push(OneSided {
-                family: after.filter.family,
-                name: after.filter.name.text.clone(),
-                loc: after.filter.name.loc,
+                family: after.family,
+                name: after.name.text.clone(),
+                loc: after.name.loc,
             }),
         }
     }
-    for before in old.filters {
-        let key = (before.filter.family, &before.filter.name.text);
-        if !new
-            .filters
-            .iter()
-            .any(|a| (a.filter.family, &a.filter.name.text) == key)
-        {
+    for before in &old.filters {
+        let key = (before.family, &before.name.text);
+        if !new.filters.iter().any(|a| (a.family, &a.name.text) == key) {
             out.removed.push(OneSided {
-                family: before.filter.family,
-                name: before.filter.name.text.clone(),
-                loc: before.filter.name.loc,
+                family: before.family,
+                name: before.name.text.clone(),
+                loc: before.name.loc,
             });
         }
     }
-    let instance = |f: &FlowReport<'_>| f.table.instance.as_ref().map(|n| n.text.clone());
-    let mut instances: Vec<Option<String>> =
-        old.flows.iter().chain(new.flows).map(instance).collect();
+    let instance = |t: &FlowTable| t.instance.as_ref().map(|n| n.text.clone());
+    let mut instances: Vec<Option<String>> = old
+        .flow_tables
+        .iter()
+        .chain(&new.flow_tables)
+        .map(instance)
+        .collect();
     instances.sort();
     instances.dedup();
     for name in instances {
-        let before = old.flows.iter().find(|f| instance(f) == name);
-        let after = new.flows.iter().find(|f| instance(f) == name);
+        let before = old.flow_tables.iter().find(|t| instance(t) == name);
+        let after = new.flow_tables.iter().find(|t| instance(t) == name);
         out.compared_flow_tables += 1;
-        compare_flows(
-            old.config,
-            before,
-            new.config,
-            after,
-            name.as_deref(),
-            settings,
-            &mut out,
-        );
+        compare_flows(old, before, new, after, name.as_deref(), settings, &mut out);
     }
     out
+}
+
+/// One rule compiled in one family.
+struct Compiled1 {
+    compiled: Compiled,
+    verdict: Verdict,
+}
+
+fn compile_all<R: Rule>(rules: &[R], family: AddressFamily, config: &Config) -> Vec<Compiled1> {
+    let lists = PrefixLists::new(config);
+    rules
+        .iter()
+        .map(|r| Compiled1 {
+            compiled: r.compile(family, &lists),
+            verdict: r.verdict(),
+        })
+        .collect()
+}
+
+fn same(a: &Compiled1, b: &Compiled1) -> bool {
+    a.verdict == b.verdict
+        && a.compiled.uncertain == b.compiled.uncertain
+        && a.compiled.space.set_eq(&b.compiled.space)
+}
+
+/// The packets whose fate the change may alter: what the rules between the common first and last rules of
+/// both lists match. A packet outside it matches the same rules, in the same order, on both sides, so the
+/// same rule decides it. `None` when the lists are the same.
+fn region(
+    old: &[Compiled1],
+    new: &[Compiled1],
+    family: AddressFamily,
+    budget: &mut Budget,
+) -> Result<Option<HeaderSpace>, BudgetExceeded> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| same(a, b))
+        .count();
+    let middle = old[prefix..old.len() - suffix]
+        .iter()
+        .chain(&new[prefix..new.len() - suffix]);
+    if old.len() == new.len() && prefix == old.len() {
+        return Ok(None);
+    }
+    let mut region = HeaderSpace::empty(family);
+    for rule in middle {
+        region = region.union_bounded(&rule.compiled.space, budget)?;
+    }
+    Ok(Some(region))
+}
+
+/// One rule's result in a walk restricted to a region.
+struct RuleResult {
+    verdict: Verdict,
+    uncertain: bool,
+    /// The packets of the region it may decide.
+    decided: HeaderSpace,
+    /// The packets of the region it certainly decides (if it is certain).
+    decided_must: HeaderSpace,
+}
+
+/// The ordered walk of [`crate::analysis`], over the packets of `region` only.
+struct Walk {
+    family: AddressFamily,
+    terms: Vec<RuleResult>,
+    remaining: HeaderSpace,
+    remaining_must: HeaderSpace,
+}
+
+/// Walks `rules` in order over `region`: the semantics of [`crate::analysis::walk`] (an uncertain rule does
+/// not shrink what may still arrive; it shrinks what must), on the packets of the region.
+fn walk_within(
+    rules: &[Compiled1],
+    region: &HeaderSpace,
+    budget: &mut Budget,
+) -> Result<Walk, BudgetExceeded> {
+    let family = region.family();
+    let mut remaining = region.clone();
+    let mut remaining_must = region.clone();
+    let mut terms = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let space = &rule.compiled.space;
+        let decided = if remaining.intersects(space) {
+            space.intersect_bounded(&remaining, budget)?
+        } else {
+            HeaderSpace::empty(family)
+        };
+        let decided_must = if remaining_must.intersects(space) {
+            space.intersect_bounded(&remaining_must, budget)?
+        } else {
+            HeaderSpace::empty(family)
+        };
+        if rule.verdict != Verdict::NextTerm {
+            if !rule.compiled.uncertain && !decided.is_empty() {
+                remaining = remaining.difference_bounded(space, budget)?;
+            }
+            if !decided_must.is_empty() {
+                remaining_must = remaining_must.difference_bounded(space, budget)?;
+            }
+        }
+        terms.push(RuleResult {
+            verdict: rule.verdict,
+            uncertain: rule.compiled.uncertain,
+            decided,
+            decided_must,
+        });
+    }
+    Ok(Walk {
+        family,
+        terms,
+        remaining,
+        remaining_must,
+    })
 }
 
 /// How a rule list treats packets no rule decides.
@@ -195,7 +274,7 @@ fn acceptance(
             continue;
         }
         may = may.union_bounded(&term.decided, budget)?;
-        if !term.compiled.uncertain {
+        if !term.uncertain {
             must = must.union_bounded(&term.decided_must, budget)?;
         }
     }
@@ -235,17 +314,16 @@ struct Subject<'x> {
 
 fn compare_filter(
     old_config: &Config,
-    before: &FilterReport<'_>,
+    before: &Filter,
     new_config: &Config,
-    after: &FilterReport<'_>,
+    after: &Filter,
     settings: &Settings,
     out: &mut Outcome,
 ) {
-    if unchanged(&before.walks, &after.walks) {
-        return;
-    }
-    let names = |r: &FilterReport<'_>| -> Vec<Named> {
-        r.terms
+    let old_terms = analysis::expand_terms(old_config, before);
+    let new_terms = analysis::expand_terms(new_config, after);
+    let names = |terms: &[&Term]| -> Vec<Named> {
+        terms
             .iter()
             .map(|t| Named {
                 kind: "term",
@@ -254,29 +332,30 @@ fn compare_filter(
             })
             .collect()
     };
-    let run_old = |p: &Packet| interpret::run_filter(old_config, before.filter, p);
-    let run_new = |p: &Packet| interpret::run_filter(new_config, after.filter, p);
+    let run_old = |p: &Packet| interpret::run_filter(old_config, before, p);
+    let run_new = |p: &Packet| interpret::run_filter(new_config, after, p);
     let subject = Subject {
-        title: format!("filter `{}`", after.filter.name.text),
-        filter: Some(&after.filter.name.text),
+        title: format!("filter `{}`", after.name.text),
+        filter: Some(&after.name.text),
         default: Default::Discard,
-        say_family: after.filter.family == Family::Any,
+        say_family: after.family == Family::Any,
     };
-    for (wb, wa) in before.walks.iter().zip(&after.walks) {
-        compare_walks(
+    for &family in analysis::families(after.family) {
+        compare_lists(
             &subject,
-            &Listing {
-                walk: wb,
-                rules: names(before),
-                anchor: Some(before.filter.name.loc),
-                run: &run_old,
-            },
-            &Listing {
-                walk: wa,
-                rules: names(after),
-                anchor: Some(after.filter.name.loc),
-                run: &run_new,
-            },
+            family,
+            (
+                &compile_all(&old_terms, family, old_config),
+                names(&old_terms),
+                Some(before.name.loc),
+                &run_old,
+            ),
+            (
+                &compile_all(&new_terms, family, new_config),
+                names(&new_terms),
+                Some(after.name.loc),
+                &run_new,
+            ),
             settings,
             out,
         );
@@ -286,28 +365,25 @@ fn compare_filter(
 #[allow(clippy::too_many_arguments)]
 fn compare_flows(
     old_config: &Config,
-    before: Option<&FlowReport<'_>>,
+    before: Option<&FlowTable>,
     new_config: &Config,
-    after: Option<&FlowReport<'_>>,
+    after: Option<&FlowTable>,
     instance: Option<&str>,
     settings: &Settings,
     out: &mut Outcome,
 ) {
-    let names = |r: Option<&FlowReport<'_>>| -> Vec<Named> {
-        r.map(|r| {
-            r.routes
-                .iter()
-                .map(|route| Named {
-                    kind: "route",
-                    name: route.name.text.clone(),
-                    loc: route.name.loc,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let old_routes = before.map(flow_order::ordered).unwrap_or_default();
+    let new_routes = after.map(flow_order::ordered).unwrap_or_default();
+    let names = |routes: &[&FlowRoute]| -> Vec<Named> {
+        routes
+            .iter()
+            .map(|route| Named {
+                kind: "route",
+                name: route.name.text.clone(),
+                loc: route.name.loc,
+            })
+            .collect()
     };
-    let old_routes = before.map(|r| r.routes.clone()).unwrap_or_default();
-    let new_routes = after.map(|r| r.routes.clone()).unwrap_or_default();
     let run_old = |p: &Packet| interpret::run_flow(old_config, &old_routes, p);
     let run_new = |p: &Packet| interpret::run_flow(new_config, &new_routes, p);
     let subject = Subject {
@@ -320,58 +396,98 @@ fn compare_flows(
         say_family: true,
     };
     for family in [AddressFamily::Inet, AddressFamily::Inet6] {
-        let pick = |r: Option<&FlowReport<'_>>| {
-            r.and_then(|r| r.walks.iter().find(|w| w.family == family).cloned())
-                .unwrap_or_else(|| empty_walk(family))
-        };
-        let (wb, wa) = (pick(before), pick(after));
-        if unchanged(std::slice::from_ref(&wb), std::slice::from_ref(&wa)) {
-            continue;
-        }
-        compare_walks(
+        compare_lists(
             &subject,
-            &Listing {
-                walk: &wb,
-                rules: names(before),
-                anchor: None,
-                run: &run_old,
-            },
-            &Listing {
-                walk: &wa,
-                rules: names(after),
-                anchor: None,
-                run: &run_new,
-            },
+            family,
+            (
+                &compile_all(&old_routes, family, old_config),
+                names(&old_routes),
+                None,
+                &run_old,
+            ),
+            (
+                &compile_all(&new_routes, family, new_config),
+                names(&new_routes),
+                None,
+                &run_new,
+            ),
             settings,
             out,
         );
     }
 }
 
-fn empty_walk(family: AddressFamily) -> Walk {
-    Walk {
-        family,
-        terms: Vec::new(),
-        remaining: HeaderSpace::universe(family),
-        remaining_must: HeaderSpace::universe(family),
-        stopped_at: None,
+/// One side of a compared rule list: its rules compiled, their names, where the list is named, and the
+/// interpreter.
+type Input<'x> = (
+    &'x [Compiled1],
+    Vec<Named>,
+    Option<Loc>,
+    &'x dyn Fn(&Packet) -> interpret::Trace,
+);
+
+/// Compares two rule lists in one family within the region the change may affect.
+fn compare_lists(
+    subject: &Subject<'_>,
+    family: AddressFamily,
+    old: Input<'_>,
+    new: Input<'_>,
+    settings: &Settings,
+    out: &mut Outcome,
+) {
+    let mut budget = Budget::new(CUBE_BUDGET);
+    let walks = (|| -> Result<Option<(Walk, Walk)>, BudgetExceeded> {
+        let Some(region) = region(old.0, new.0, family, &mut budget)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            walk_within(old.0, &region, &mut budget)?,
+            walk_within(new.0, &region, &mut budget)?,
+        )))
+    })();
+    let anchor = new
+        .2
+        .or(new.1.first().map(|r| r.loc))
+        .or(old.1.first().map(|r| r.loc));
+    match walks {
+        Ok(None) => {}
+        Ok(Some((old_walk, new_walk))) => compare_walks(
+            subject,
+            &Listing {
+                walk: &old_walk,
+                rules: old.1,
+                anchor: old.2,
+                run: old.3,
+            },
+            &Listing {
+                walk: &new_walk,
+                rules: new.1,
+                anchor: new.2,
+                run: new.3,
+            },
+            settings,
+            budget,
+            out,
+        ),
+        Err(BudgetExceeded) => out.diagnostics.push(limit(subject, family, anchor)),
     }
 }
 
-/// Whether two rule lists certainly decide every packet alike: the same verdicts on the same spaces, in
-/// the same order. Cheap, and it spares the set algebra for the filters a change does not touch.
-fn unchanged(before: &[Walk], after: &[Walk]) -> bool {
-    before.len() == after.len()
-        && before.iter().zip(after).all(|(b, a)| {
-            b.stopped_at.is_none()
-                && a.stopped_at.is_none()
-                && b.terms.len() == a.terms.len()
-                && b.terms.iter().zip(&a.terms).all(|(x, y)| {
-                    x.verdict == y.verdict
-                        && x.compiled.uncertain == y.compiled.uncertain
-                        && x.compiled.space.set_eq(&y.compiled.space)
-                })
-        })
+fn limit(subject: &Subject<'_>, family: AddressFamily, anchor: Option<Loc>) -> Diagnostic {
+    locate(
+        Diagnostic::new(
+            Code::AnalysisLimit,
+            anchor.unwrap_or_default(),
+            format!(
+                "the comparison of {} ({}) needs more than {CUBE_BUDGET} pieces of packet space",
+                subject.title,
+                family.name()
+            ),
+        )
+        .with_help("the change is not verified; split the filter or simplify its terms"),
+        subject,
+        None,
+    )
 }
 
 fn compare_walks(
@@ -379,32 +495,11 @@ fn compare_walks(
     old: &Listing<'_>,
     new: &Listing<'_>,
     settings: &Settings,
+    mut budget: Budget,
     out: &mut Outcome,
 ) {
     let family = new.walk.family;
-    for (side, listing) in [("old", old), ("new", new)] {
-        if let Some(index) = listing.walk.stopped_at {
-            let rule = &listing.rules[index];
-            out.diagnostics.push(locate(
-                Diagnostic::new(
-                    Code::AnalysisLimit,
-                    rule.loc,
-                    format!(
-                        "the comparison of {} ({}) stopped: the {side} side needs more than {CUBE_BUDGET} pieces of packet space at {} `{}`",
-                        subject.title,
-                        family.name(),
-                        rule.kind,
-                        rule.name
-                    ),
-                )
-                .with_help("the change is not verified; split the filter or simplify its terms"),
-                subject,
-                None,
-            ));
-            return;
-        }
-    }
-    let uncertain = |w: &Walk| w.terms.iter().any(|t| t.compiled.uncertain);
+    let uncertain = |w: &Walk| w.terms.iter().any(|t| t.uncertain);
     if uncertain(old.walk) || uncertain(new.walk) {
         out.notes.push(format!(
             "{} ({}) has conditions rulecheck does not model (RC020): changes to the traffic they may match are not reported",
@@ -412,7 +507,6 @@ fn compare_walks(
             family.name()
         ));
     }
-    let mut budget = Budget::new(CUBE_BUDGET);
     let result = (|| -> Result<Vec<(Diagnostic, Change)>, BudgetExceeded> {
         let before = acceptance(old.walk, subject.default, &mut budget)?;
         let after = acceptance(new.walk, subject.default, &mut budget)?;
@@ -442,19 +536,10 @@ fn compare_walks(
                 out.changes.push(change);
             }
         }
-        Err(BudgetExceeded) => out.diagnostics.push(locate(
-            Diagnostic::new(
-                Code::AnalysisLimit,
-                new.anchor.or(new.rules.first().map(|r| r.loc)).unwrap_or_default(),
-                format!(
-                    "the comparison of {} ({}) needs more than {CUBE_BUDGET} pieces of packet space",
-                    subject.title,
-                    family.name()
-                ),
-            )
-            .with_help("the change is not verified; split the filter or simplify its terms"),
+        Err(BudgetExceeded) => out.diagnostics.push(limit(
             subject,
-            None,
+            family,
+            new.anchor.or(new.rules.first().map(|r| r.loc)),
         )),
     }
 }
