@@ -36,6 +36,11 @@ pub enum Command {
     Cost(CostArgs),
     /// Show what a filter or the flow routes do with one packet, term by term.
     Trace(TraceArgs),
+    /// Compare two versions of the rules: what the change newly discards and newly accepts.
+    Diff(DiffArgs),
+    /// The git pre-push hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// List every rule code with its name and default severity.
     Rules,
     /// Explain what a rule checks and why.
@@ -142,4 +147,51 @@ pub struct TraceArgs {
     /// The packet, e.g. 'proto=tcp src=192.0.2.1 dst=203.0.113.5 sport=1234 dport=80 len=60'.
     #[arg(long)]
     pub packet: String,
+}
+
+/// Arguments of `rulecheck diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old version: a file or a directory, or a revision with `--git`.
+    pub old: String,
+    /// The new version: a file or a directory, or a revision with `--git`.
+    pub new: String,
+    /// OLD and NEW are git revisions of the repository in the current directory; their rule files are read
+    /// from git, not from the work tree.
+    #[arg(long)]
+    pub git: bool,
+    /// The config file (default: rulecheck.toml in the current directory or the nearest parent; with
+    /// `--git`, rulecheck.toml at the root of NEW).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding reaches this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Compare all files of each side as one configuration.
+    #[arg(long)]
+    pub merge: bool,
+}
+
+/// `rulecheck hook` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-push hook in the current git repository.
+    Install {
+        /// Replace a pre-push hook that rulecheck did not write (it is kept as pre-push.before-rulecheck).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run the pre-push check (git calls this through the installed hook, with the refs on standard input).
+    PrePush {
+        /// The name of the remote pushed to.
+        remote: Option<String>,
+        /// The URL of the remote.
+        url: Option<String>,
+        /// Refuse the push when a finding reaches this severity.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+    },
 }

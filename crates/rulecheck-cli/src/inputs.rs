@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::run::Error;
 
 /// Extensions of configuration files found in directories.
-const EXTENSIONS: &[&str] = &["conf", "junos", "set"];
+pub const EXTENSIONS: &[&str] = &["conf", "junos", "set"];
 
 /// The largest file read. Larger input is refused with a message rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;

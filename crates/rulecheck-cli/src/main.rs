@@ -1,16 +1,9 @@
 //! The `rulecheck` command.
 
-mod args;
-mod cost;
-mod inputs;
-mod render;
-mod run;
-mod settings;
-mod trace;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use rulecheck_cli::{args, run};
 
 fn main() -> ExitCode {
     let args = args::Args::parse();

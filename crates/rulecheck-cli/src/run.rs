@@ -52,6 +52,8 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Command::Lint(lint) => run_lint(&lint),
         Command::Cost(cost) => crate::cost::run(&cost),
         Command::Trace(trace) => crate::trace::run(&trace),
+        Command::Diff(diff) => crate::diff::run(&diff),
+        Command::Hook(hook) => crate::hook::run(&hook),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
             for &code in Code::ALL {
@@ -326,7 +328,7 @@ fn display_dir(dir: &Path) -> String {
 }
 
 /// Matches `*` (within a path segment), `**` (any number of segments) and `?`.
-fn glob_match(pattern: &str, path: &str) -> bool {
+pub fn glob_match(pattern: &str, path: &str) -> bool {
     fn segments(p: &[&str], s: &[&str]) -> bool {
         match (p.first(), s.first()) {
             (None, None) => true,

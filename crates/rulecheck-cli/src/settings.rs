@@ -92,13 +92,21 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::Input(format!("cannot read config file {}: {e}", path.display())))?;
-    let bad = |message: String| Error::Input(format!("{}: {message}", path.display()));
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| bad(one_line(&e.to_string())))?;
+    let mut loaded = from_text(&text, &path.display().to_string())?;
+    loaded.root = path.parent().map(Path::to_path_buf);
+    Ok(loaded)
+}
+
+/// Reads a config file's text (`name` is how errors name it, e.g. a path or `REV:rulecheck.toml`). The
+/// result has no `root`: the caller knows where the file stands.
+pub fn from_text(text: &str, name: &str) -> Result<Loaded, Error> {
+    let bad = |message: String| Error::Input(format!("{name}: {message}"));
+    let file: ConfigFile = toml::from_str(text).map_err(|e| bad(one_line(&e.to_string())))?;
     let settings = convert(&file).map_err(bad)?;
     Ok(Loaded {
         settings,
         files: file.files,
-        root: path.parent().map(Path::to_path_buf),
+        root: None,
     })
 }
 

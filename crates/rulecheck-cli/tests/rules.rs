@@ -3,8 +3,10 @@
 //!
 //! Fixtures live in `fixtures/rules/` at the workspace root: `RCxxx-fires.conf` must produce `RCxxx`,
 //! `RCxxx-quiet.conf` (the same configuration, corrected) must not. A rule that needs settings reads them
-//! from `RCxxx.toml` beside its fixtures, passed with `--config`. The human report of every firing fixture
-//! is kept as a snapshot in `tests/snapshots/`.
+//! from `RCxxx.toml` beside its fixtures, passed with `--config`. A rule about changes (`rulecheck diff`)
+//! has a third fixture, `RCxxx-old.conf`, the version before the change: its fixtures are checked with
+//! `rulecheck diff RCxxx-old.conf RCxxx-fires.conf` (and `-quiet.conf`). The human report of every firing
+//! fixture is kept as a snapshot in `tests/snapshots/`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,24 +17,10 @@ use serde_json::Value;
 
 /// Codes without fixtures, and why. A code listed here must not have fixtures: when its rule lands, its
 /// fixtures replace its entry.
-const SKIPPED: &[(Code, &str)] = &[
-    (
-        Code::AnalysisLimit,
-        "fails closed when the analysis budget (4,000,000 pieces of packet space) runs out; no small fixture reaches it",
-    ),
-    (
-        Code::ChangeDiscardsProtected,
-        "not implemented (`rulecheck diff`): no issue number filed yet",
-    ),
-    (
-        Code::ChangeDiscards,
-        "not implemented (`rulecheck diff`): no issue number filed yet",
-    ),
-    (
-        Code::ChangeAccepts,
-        "not implemented (`rulecheck diff`): no issue number filed yet",
-    ),
-];
+const SKIPPED: &[(Code, &str)] = &[(
+    Code::AnalysisLimit,
+    "fails closed when the analysis budget (4,000,000 pieces of packet space) runs out; no small fixture reaches it",
+)];
 
 fn skipped(code: Code) -> bool {
     SKIPPED.iter().any(|&(c, _)| c == code)
@@ -79,11 +67,16 @@ fn has_fixture(code: Code, which: &str) -> bool {
     rules_dir().join(format!("{code}-{which}.conf")).is_file()
 }
 
-/// `rulecheck lint --format FORMAT` of a rule fixture, with the rule's config file if it has one.
+/// `rulecheck lint --format FORMAT` of a rule fixture, with the rule's config file if it has one; for a
+/// rule about changes, `rulecheck diff --format FORMAT RCxxx-old.conf` and the fixture.
 fn lint_fixture(code: Code, which: &str, format: &str) -> Output {
     let file = format!("{code}-{which}.conf");
     let config = format!("{code}.toml");
+    let old = format!("{code}-old.conf");
     let mut args = vec!["lint", "--format", format];
+    if rules_dir().join(&old).is_file() {
+        args = vec!["diff", "--format", format, &old];
+    }
     if rules_dir().join(&config).is_file() {
         args.extend(["--config", &config]);
     }

@@ -7,6 +7,8 @@
 pub mod analysis;
 pub mod compile;
 pub mod cost;
+pub mod describe;
+pub mod diff;
 pub mod expansion;
 pub mod flow_order;
 pub mod index;

@@ -490,7 +490,8 @@ const FRAGMENT_FLAG_NAMES: [(&str, u8); 5] = [
     ("df", fragment_flag::DONT_FRAGMENT),
 ];
 
-fn protocol_name(number: u8) -> Option<&'static str> {
+/// The Junos name of an IP protocol number, if it has one.
+pub fn protocol_name(number: u8) -> Option<&'static str> {
     PROTOCOL_NAMES
         .iter()
         .find(|&&(_, n)| n == number)

@@ -25,6 +25,9 @@ macro_rules! rule {
 pub mod ambiguous_flow_routes;
 pub mod analysis_limit;
 pub mod broad_discard;
+pub mod change_accepts;
+pub mod change_discards;
+pub mod change_discards_protected;
 pub mod conflicting_conditions;
 pub mod control_plane_lockout;
 pub mod correlated_terms;
@@ -158,6 +161,9 @@ pub const ALL: &[RuleMeta] = &[
     flow_route_without_destination::FlowRouteWithoutDestination::META,
     control_plane_lockout::ControlPlaneLockout::META,
     rate_limit_zero::RateLimitZero::META,
+    change_discards_protected::ChangeDiscardsProtected::META,
+    change_discards::ChangeDiscards::META,
+    change_accepts::ChangeAccepts::META,
 ];
 
 /// The rule with this code.
