@@ -144,13 +144,14 @@ impl Walk {
         mut visit: impl FnMut(usize, Packet) -> bool,
     ) -> Result<(), BudgetExceeded> {
         let mut budget = Budget::new(self.budget);
-        let mut earlier = Vec::new();
-        self.index
-            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        let boxes = Bounds::split_of(space.cubes());
         let mut rest = space.clone();
-        for j in earlier {
+        for j in self.index.overlapping_in_order(&boxes, before) {
             let term = &self.terms[j];
             if !term.terminates() || term.compiled.uncertain {
+                continue;
+            }
+            if !rest.intersects(&term.compiled.space) {
                 continue;
             }
             let part = rest.intersect_bounded(&term.compiled.space, &mut budget)?;

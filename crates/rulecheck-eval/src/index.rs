@@ -201,6 +201,60 @@ impl BoxIndex {
         id
     }
 
+    /// The rules before `before` with a box that meets one of `query`, in increasing order and once each,
+    /// found lazily: a caller that stops early pays only for the rules it took (and the nodes visited to
+    /// find them). Nodes are visited smallest rule first, which the `first` of each node makes exact.
+    pub fn overlapping_in_order<'a>(
+        &'a self,
+        query: &'a [Bounds],
+        before: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        // (rule or smallest rule below, node or box, whether it is a box)
+        let mut heap: BinaryHeap<Reverse<(u32, u32, bool)>> = BinaryHeap::new();
+        if let Some(root) = self.nodes.first() {
+            heap.push(Reverse((root.first, 0, false)));
+        }
+        let mut last = None;
+        std::iter::from_fn(move || {
+            while let Some(Reverse((key, id, is_box))) = heap.pop() {
+                if key as usize >= before {
+                    return None;
+                }
+                if is_box {
+                    if last != Some(key) {
+                        last = Some(key);
+                        return Some(key as usize);
+                    }
+                    continue;
+                }
+                let node = &self.nodes[id as usize];
+                if !query.iter().any(|q| node.bounds.intersects(q)) {
+                    continue;
+                }
+                match node.children {
+                    Some((left, right)) => {
+                        for child in [left, right] {
+                            heap.push(Reverse((self.nodes[child as usize].first, child, false)));
+                        }
+                    }
+                    None => {
+                        for &b in &self.order[node.start as usize..node.end as usize] {
+                            let rule = self.owner[b as usize];
+                            if (rule as usize) < before
+                                && query.iter().any(|q| self.boxes[b as usize].intersects(q))
+                            {
+                                heap.push(Reverse((rule, b, true)));
+                            }
+                        }
+                    }
+                }
+            }
+            None
+        })
+    }
+
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
     /// meets one of `query`.
     pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {
@@ -322,6 +376,8 @@ mod tests {
             index.overlapping(query, i, &mut found);
             let expected: Vec<usize> = (0..i).filter(|&j| meets(&rules[j], query)).collect();
             assert_eq!(found, expected, "rule {i}");
+            let lazily: Vec<usize> = index.overlapping_in_order(query, i).collect();
+            assert_eq!(lazily, expected, "rule {i}, in order");
         }
     }
 

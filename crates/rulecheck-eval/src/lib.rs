@@ -39,9 +39,20 @@ pub struct Context<'a> {
     pub cost: cost::Cost<'a>,
 }
 
-/// Runs every check on one configuration.
+/// Runs every check on one configuration, on as many threads as the machine has cores (at most
+/// [`MAX_THREADS`]). The findings are the same, in the same order, whatever the number of threads.
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let (filters, flows) = report::analyse(config);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    check_with_threads(config, settings, threads)
+}
+
+/// Most threads [`check`] uses.
+pub const MAX_THREADS: usize = 8;
+
+/// [`check`] on `threads` threads (1: on the calling thread only).
+pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) -> Vec<Diagnostic> {
+    let threads = threads.clamp(1, MAX_THREADS);
+    let (filters, flows) = report::analyse_with_threads(config, threads);
     let cx = Context {
         config,
         settings,
@@ -49,9 +60,51 @@ pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
         flows,
         cost: cost::cost(config),
     };
-    let mut out = Vec::new();
-    for check in rules::CHECKS {
+    parallel_map(rules::CHECKS, threads, |check| {
+        let mut out = Vec::new();
         check(&cx, &mut out);
+        out
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `items.iter().map(f)` on up to `threads` threads: each takes the next item not yet taken, and the
+/// results come back in the order of `items`.
+pub(crate) fn parallel_map<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    f: impl Fn(&'a T) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
     }
-    out
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let result = f(item);
+                    *results[i]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .expect("every item is taken by a thread")
+        })
+        .collect()
 }

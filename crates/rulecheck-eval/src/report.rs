@@ -29,39 +29,39 @@ pub struct FlowReport<'a> {
 
 /// Walks every filter and flow table of `config`.
 pub fn analyse(config: &Config) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
+    analyse_with_threads(config, 1)
+}
+
+/// [`analyse`] on up to `threads` threads: filters and flow tables are walked independently.
+pub fn analyse_with_threads(
+    config: &Config,
+    threads: usize,
+) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
     let lists = PrefixLists::new(config);
-    let filters = config
-        .filters
-        .iter()
-        .map(|filter| {
-            let terms = analysis::expand_terms(config, filter);
-            let walks = analysis::families(filter.family)
-                .iter()
-                .map(|&family| analysis::walk(&terms, family, &lists))
-                .collect();
-            FilterReport {
-                filter,
-                terms,
-                walks,
-            }
-        })
-        .collect();
-    let flows = config
-        .flow_tables
-        .iter()
-        .map(|table| {
-            let routes = crate::flow_order::ordered(table);
-            let walks = [AddressFamily::Inet, AddressFamily::Inet6]
-                .iter()
-                .map(|&family| analysis::walk(&routes, family, &lists))
-                .collect();
-            FlowReport {
-                table,
-                routes,
-                walks,
-            }
-        })
-        .collect();
+    let filters = crate::parallel_map(&config.filters, threads, |filter| {
+        let terms = analysis::expand_terms(config, filter);
+        let walks = analysis::families(filter.family)
+            .iter()
+            .map(|&family| analysis::walk(&terms, family, &lists))
+            .collect();
+        FilterReport {
+            filter,
+            terms,
+            walks,
+        }
+    });
+    let flows = crate::parallel_map(&config.flow_tables, threads, |table| {
+        let routes = crate::flow_order::ordered(table);
+        let walks = [AddressFamily::Inet, AddressFamily::Inet6]
+            .iter()
+            .map(|&family| analysis::walk(&routes, family, &lists))
+            .collect();
+        FlowReport {
+            table,
+            routes,
+            walks,
+        }
+    });
     (filters, flows)
 }
 
