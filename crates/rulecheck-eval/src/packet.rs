@@ -74,12 +74,12 @@ pub const SCTP_HEADER_LEN: u32 = 12;
 /// ICMP header: type, code and checksum, then the 4 bytes every message defines next (RFC 792;
 /// for IPv6 RFC 4443 §2.1, and every message of RFC 4443 §3 and §4 has 4 more bytes).
 pub const ICMP_HEADER_LEN: u32 = 8;
-/// Smallest payload of a non-first fragment, as rulecheck models it: one unit of Fragment Offset,
-/// which counts 8-octet blocks (RFC 791 §3.1 "Fragment Offset", RFC 8200 §4.5).
-///
-/// This is a modeling choice: RFC 8200 §4.5 requires a multiple of 8 octets only of fragments
-/// other than the last, so a last fragment can be shorter.
-pub const NON_FIRST_FRAGMENT_MIN_PAYLOAD: u32 = 8;
+/// Smallest payload of a non-first fragment: one byte. A fragment other than the last carries a multiple
+/// of 8 octets (RFC 791 §3.1 "Fragment Offset" counts 8-octet blocks; RFC 8200 §4.5), but the last
+/// fragment may be shorter, so a non-first fragment as short as the header plus one byte exists. Not
+/// tying the length to the More Fragments flag keeps the checks free of false alarms: a term matching
+/// 21-byte IPv4 fragments matches real packets.
+pub const NON_FIRST_FRAGMENT_MIN_PAYLOAD: u32 = 1;
 /// Largest DSCP: the field is 6 bits (RFC 2474 §3).
 pub const MAX_DSCP: u8 = 63;
 /// Largest fragment offset: the field is 13 bits (RFC 791 §3.1, RFC 8200 §4.5).
@@ -254,7 +254,7 @@ impl Payload {
     /// The transport header, for error messages: "a 20-byte TCP header".
     const fn header_description(self) -> &'static str {
         match self {
-            Self::LaterFragment => "the 8 bytes of payload counted for a non-first fragment",
+            Self::LaterFragment => "at least one byte of payload of a non-first fragment",
             Self::Tcp => "a 20-byte TCP header",
             Self::Udp => "an 8-byte UDP header",
             Self::Sctp => "a 12-byte SCTP common header",
@@ -1032,7 +1032,7 @@ mod tests {
 
         let fragment = parse_packet("proto=udp frag-offset=10 frag-flags=mf").unwrap();
         assert_eq!(fragment.source_port, None);
-        assert_eq!(fragment.packet_length, 28);
+        assert_eq!(fragment.packet_length, 21);
         assert_eq!(fragment.fragment_flags, fragment_flag::MORE_FRAGMENTS);
     }
 
@@ -1157,7 +1157,7 @@ mod tests {
         assert!(later_fragment.is_valid());
         assert!(
             !Packet {
-                packet_length: 27,
+                packet_length: 20,
                 ..later_fragment
             }
             .is_valid()
