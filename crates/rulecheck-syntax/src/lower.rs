@@ -290,7 +290,32 @@ impl<'a> Lowering<'a, '_> {
         }
     }
 
+    /// Names `filter`, `term` or `route` in the findings reported since `first` that name none yet, so
+    /// that a bad value points at its term in JSON as well as by line.
+    fn scope_findings(
+        &mut self,
+        first: usize,
+        filter: Option<NodeId>,
+        term: Option<NodeId>,
+        route: Option<NodeId>,
+    ) {
+        let text = |node: Option<NodeId>| node.map(|n| self.text(n).to_owned());
+        let (filter, term, route) = (text(filter), text(term), text(route));
+        for d in &mut self.diagnostics[first..] {
+            if d.filter.is_none() {
+                d.filter.clone_from(&filter);
+            }
+            if d.term.is_none() {
+                d.term.clone_from(&term);
+            }
+            if d.route.is_none() {
+                d.route.clone_from(&route);
+            }
+        }
+    }
+
     fn filter(&mut self, name: NodeId, family: Family) {
+        let first = self.diagnostics.len();
         let mut terms = Vec::new();
         for child in self.children(name) {
             match self.text(child) {
@@ -303,6 +328,7 @@ impl<'a> Lowering<'a, '_> {
                 _ => self.unknown(child, "a filter", keywords::FILTER),
             }
         }
+        self.scope_findings(first, Some(name), None, None);
         self.config.filters.push(Filter {
             name: self.name(name),
             family,
@@ -316,6 +342,7 @@ impl<'a> Lowering<'a, '_> {
             Family::Inet6 => INET6,
             Family::Any => ANY,
         };
+        let first = self.diagnostics.len();
         let mut term = Term {
             name: self.name(name),
             conditions: Vec::new(),
@@ -334,6 +361,7 @@ impl<'a> Lowering<'a, '_> {
                 _ => self.unknown(child, "a term", keywords::TERM),
             }
         }
+        self.scope_findings(first, None, Some(name), None);
         term
     }
 
@@ -871,6 +899,7 @@ impl<'a> Lowering<'a, '_> {
     }
 
     fn route(&mut self, name: NodeId) -> FlowRoute {
+        let first = self.diagnostics.len();
         let mut route = FlowRoute {
             name: self.name(name),
             conditions: Vec::new(),
@@ -890,6 +919,7 @@ impl<'a> Lowering<'a, '_> {
                 _ => self.unknown(child, "a flow route", keywords::ROUTE),
             }
         }
+        self.scope_findings(first, None, None, Some(name));
         route
     }
 

@@ -775,3 +775,40 @@ fn statements_longer_than_the_depth_limit_are_refused() {
     let (_, parsed) = parse(&long);
     assert_eq!(codes(&parsed), [Code::SyntaxError]);
 }
+
+#[test]
+fn value_findings_name_their_filter_term_and_route() {
+    let text = "firewall { family inet { filter edge { term web { from { destination-port 70000; source-address { 10.0.0.300/8; } } then accept; } } } }\n\
+                routing-options { flow { route drop { match { destination 192.0.2.0/33; } then discard; } } }\n";
+    let (_, parsed) = rulecheck_syntax::parse_str("scoped.conf", text);
+    // (code, filter, term, route) of every finding.
+    type Scope<'a> = (Code, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let scopes: Vec<Scope<'_>> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                d.filter.as_deref(),
+                d.term.as_deref(),
+                d.route.as_deref(),
+            )
+        })
+        .collect();
+    assert!(
+        scopes.contains(&(Code::ValueOutOfRange, Some("edge"), Some("web"), None)),
+        "{scopes:?}"
+    );
+    assert!(
+        scopes.contains(&(Code::InvalidValue, Some("edge"), Some("web"), None)),
+        "{scopes:?}"
+    );
+    assert!(
+        scopes
+            .iter()
+            .any(|&(code, filter, _, route)| code == Code::InvalidValue
+                && filter.is_none()
+                && route == Some("drop")),
+        "{scopes:?}"
+    );
+}
