@@ -5,6 +5,7 @@ use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
 use crate::report::witness;
+use crate::space::Budget;
 
 rule! {
     /// ## What it does
@@ -36,13 +37,26 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             // The first earlier term with another action that decides part of this term's packets.
-            let mut found = None;
-            let _ = walk.deciders(&term.compiled.space, index, |j, example| {
-                if walk.terms[j].verdict == term.verdict {
-                    return true;
+            let boxes = walk.index.boxes(index);
+            let found = walk.index.overlapping_in_order(boxes, index).find_map(|j| {
+                let other = &walk.terms[j];
+                if other.verdict == Verdict::NextTerm
+                    || other.verdict == term.verdict
+                    || other.compiled.uncertain
+                    || !other.compiled.space.intersects(&term.compiled.space)
+                {
+                    return None;
                 }
-                found = Some((j, example));
-                false
+                let both = term.compiled.space.intersect(&other.compiled.space);
+                let mut budget = Budget::new(walk.budget);
+                let example = walk.example_after(&both, j, false, &mut budget).ok()??;
+                // The reported packet is the smallest of the overlap `j` decides, as for every other
+                // witness: it depends on the rules only, not on which probe found the overlap.
+                let smallest = walk
+                    .decided_within(j, &both)
+                    .ok()
+                    .and_then(|decided| decided.witness());
+                Some((j, smallest.unwrap_or(example)))
             });
             let Some((j, overlap)) = found else { continue };
             let (t, e) = (report.terms[index], report.terms[j]);
