@@ -10,7 +10,9 @@
 //! Findings are RC501, RC502 and RC503 (and RC090 when a comparison hits its bound), plus the syntax
 //! errors (RC001) of the new side: a configuration that cannot be read cannot be compared, and a diff that
 //! said nothing about it would wave it through. Every other lint finding is lint's business; the pre-push
-//! hook runs both. The JSON output has lint's schema; the human output starts with the change in words.
+//! hook runs both. The JSON, SARIF and GitHub outputs are lint's, with these findings; the human output
+//! starts with the change in words. With `--git`, SARIF and GitHub name the new revision's files by their
+//! path in the repository (the checkout CI annotates) and the old revision's as `OLD:path`.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -278,8 +280,16 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
             })
         };
         let (old_sha, new_sha) = (commit(&args.old)?, commit(&args.new)?);
+        // CI annotations and code-scanning alerts land on the files of the checkout, which is the new
+        // revision: there its files go by their bare paths. The old side keeps its `REV:` prefix, so that a
+        // place in the old version is never taken for a line of the checkout.
+        let new_label = if matches!(args.format, Format::Sarif | Format::Github) {
+            ""
+        } else {
+            args.new.as_str()
+        };
         let (old, _) = crate::git::snapshot(&old_sha, &args.old, args.config.as_deref())?;
-        let (new, loaded) = crate::git::snapshot(&new_sha, &args.new, args.config.as_deref())?;
+        let (new, loaded) = crate::git::snapshot(&new_sha, new_label, args.config.as_deref())?;
         (old, new, loaded)
     } else {
         let loaded = settings::load(args.config.as_deref())?;
@@ -300,15 +310,21 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
     let mut sources = SourceMap::new();
     let compared = compare(&old, &new, args.merge, &loaded.settings, &mut sources);
     let mut out = std::io::stdout().lock();
-    if args.format == Format::Json {
-        render::json::write(&mut out, &sources, &compared.diagnostics)?;
-    } else {
-        write_human(
+    let cwd = std::env::current_dir().ok();
+    match args.format {
+        Format::Json => render::json::write(&mut out, &sources, &compared.diagnostics)?,
+        Format::Sarif => {
+            render::sarif::write(&mut out, &sources, &compared.diagnostics, cwd.as_deref())?;
+        }
+        Format::Github => {
+            render::github::write(&mut out, &sources, &compared.diagnostics, cwd.as_deref())?;
+        }
+        Format::Human => write_human(
             &mut out,
             &sources,
             &compared,
             std::io::stdout().is_terminal(),
-        )?;
+        )?,
     }
     out.flush()?;
     Ok(exit_code(&compared.diagnostics, args.fail_on))

@@ -13,6 +13,15 @@
 //! - a new branch: the merge base with the remote's default branch (`refs/remotes/REMOTE/HEAD`, else its
 //!   `main` or `master`), if there is one; otherwise lint only;
 //! - a deletion: nothing to check.
+//!
+//! The pre-commit framework reads git's input itself and runs its pre-push hooks with an empty standard
+//! input and the push in environment variables (pre-commit, `pre_commit/commands/hook_impl.py` and
+//! `run.py`): `PRE_COMMIT_FROM_REF` and `PRE_COMMIT_TO_REF` (the remote's commit, or for a new branch the
+//! parent of its first commit the remote lacks; neither is set when the whole history is new),
+//! `PRE_COMMIT_LOCAL_BRANCH`, `PRE_COMMIT_REMOTE_BRANCH`, `PRE_COMMIT_REMOTE_NAME` and
+//! `PRE_COMMIT_REMOTE_URL`. It passes on only the first ref of a push that pushes anything. When git's
+//! input has no line and these are set, the hook checks `TO_REF` and diffs it against `FROM_REF`; with only
+//! the branch variables, it checks the local branch as a new branch.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -36,7 +45,7 @@ pub fn run(command: &HookCommand) -> Result<ExitCode, Error> {
             remote,
             url: _,
             fail_on,
-        } => pre_push(remote.as_deref().unwrap_or("origin"), *fail_on),
+        } => pre_push(remote.as_deref(), *fail_on),
     }
 }
 
@@ -290,29 +299,139 @@ fn lint(
     diagnostics
 }
 
+/// What the pre-commit framework passes to a pre-push hook, from its environment variables. Empty values
+/// count as unset.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FrameworkPush {
+    /// `PRE_COMMIT_FROM_REF`: the commit to compare with.
+    pub from_ref: Option<String>,
+    /// `PRE_COMMIT_TO_REF`: the commit pushed.
+    pub to_ref: Option<String>,
+    /// `PRE_COMMIT_LOCAL_BRANCH`: the local ref pushed, as git gave it.
+    pub local_branch: Option<String>,
+    /// `PRE_COMMIT_REMOTE_BRANCH`: the ref updated on the remote.
+    pub remote_branch: Option<String>,
+    /// `PRE_COMMIT_REMOTE_NAME`: the remote pushed to.
+    pub remote_name: Option<String>,
+}
+
+impl FrameworkPush {
+    /// Reads the variables through `var`; `None` when neither the pushed commit nor the pushed branch is
+    /// named, that is, when the hook does not run under the framework at the pre-push stage.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let push = Self {
+            from_ref: get("PRE_COMMIT_FROM_REF"),
+            to_ref: get("PRE_COMMIT_TO_REF"),
+            local_branch: get("PRE_COMMIT_LOCAL_BRANCH"),
+            remote_branch: get("PRE_COMMIT_REMOTE_BRANCH"),
+            remote_name: get("PRE_COMMIT_REMOTE_NAME"),
+        };
+        (push.to_ref.is_some() || push.local_branch.is_some()).then_some(push)
+    }
+
+    /// The local ref, for the report.
+    fn local_ref(&self) -> &str {
+        self.local_branch
+            .as_deref()
+            .or(self.to_ref.as_deref())
+            .unwrap_or("HEAD")
+    }
+
+    /// The remote ref, for the report.
+    fn remote_ref(&self) -> &str {
+        self.remote_branch.as_deref().unwrap_or("the remote")
+    }
+
+    /// What to check. With `TO_REF`, that commit against `FROM_REF`; otherwise (the framework sets no refs
+    /// when the whole history is new) the local branch, as a new branch of `remote`.
+    pub fn plan(&self, remote: &str) -> Result<Option<Plan>, Error> {
+        // Fail closed: a pushed commit that cannot be found is not a push that may go through unchecked.
+        let resolve = |variable: &str, name: &str| {
+            git::resolve_commit(name).ok_or_else(|| {
+                Error::Input(format!(
+                    "{variable} is `{name}`, which names no commit of this repository"
+                ))
+            })
+        };
+        let Some(to_ref) = &self.to_ref else {
+            let local = self.local_ref();
+            return plan(
+                &RefUpdate {
+                    local_ref: local.to_owned(),
+                    local_sha: resolve("PRE_COMMIT_LOCAL_BRANCH", local)?,
+                    remote_ref: self.remote_ref().to_owned(),
+                    remote_sha: "0".repeat(40),
+                },
+                remote,
+            );
+        };
+        let commit = resolve("PRE_COMMIT_TO_REF", to_ref)?;
+        let (base, note) = match &self.from_ref {
+            Some(from_ref) => match git::resolve_commit(from_ref) {
+                Some(base) => (
+                    Some(base.clone()),
+                    format!(
+                        "compared with {} (pre-commit's from-ref)",
+                        git::short(&base)
+                    ),
+                ),
+                None => (
+                    None,
+                    format!(
+                        "pre-commit's from-ref {} is not here: lint only",
+                        git::short(from_ref)
+                    ),
+                ),
+            },
+            None => (None, "pre-commit gave no from-ref: lint only".to_owned()),
+        };
+        Ok(Some(Plan { commit, base, note }))
+    }
+}
+
 /// Runs the hook: reads git's input, checks each pushed commit, refuses (exit 1) on a finding at the fail
 /// level.
-fn pre_push(remote: &str, fail_on: Option<FailOn>) -> Result<ExitCode, Error> {
+fn pre_push(remote: Option<&str>, fail_on: Option<FailOn>) -> Result<ExitCode, Error> {
+    let framework = FrameworkPush::from_env(|name| std::env::var(name).ok());
+    let remote = remote
+        .or(framework.as_ref().and_then(|f| f.remote_name.as_deref()))
+        .unwrap_or("origin");
     let mut input = String::new();
-    for line in std::io::stdin().lock().lines() {
-        let line =
-            line.map_err(|e| Error::Input(format!("cannot read git's pre-push input: {e}")))?;
-        input.push_str(&line);
-        input.push('\n');
+    // Run by hand under the framework (`pre-commit run --hook-stage pre-push --from-ref … --to-ref …`), the
+    // hook's standard input may be a terminal: the variables say it all, and reading would wait for a user.
+    if framework.is_none() || !std::io::stdin().is_terminal() {
+        for line in std::io::stdin().lock().lines() {
+            let line =
+                line.map_err(|e| Error::Input(format!("cannot read git's pre-push input: {e}")))?;
+            input.push_str(&line);
+            input.push('\n');
+        }
     }
     let updates = parse_updates(&input)?;
+    let mut pushes: Vec<(String, String, Option<Plan>)> = Vec::new();
+    for update in &updates {
+        pushes.push((
+            update.local_ref.clone(),
+            update.remote_ref.clone(),
+            plan(update, remote)?,
+        ));
+    }
+    if let (true, Some(framework)) = (updates.is_empty(), &framework) {
+        pushes.push((
+            framework.local_ref().to_owned(),
+            framework.remote_ref().to_owned(),
+            framework.plan(remote)?,
+        ));
+    }
     // Git shows what a hook writes; standard error keeps it apart from any output git itself parses.
     let mut out = std::io::stderr().lock();
     let color = std::io::stderr().is_terminal();
     let mut refused = false;
     let mut done: Vec<Plan> = Vec::new();
-    for update in &updates {
-        let Some(plan) = plan(update, remote)? else {
-            writeln!(
-                out,
-                "rulecheck: {}: deleted, nothing to check",
-                update.remote_ref
-            )?;
+    for (local_ref, remote_ref, plan) in pushes {
+        let Some(plan) = plan else {
+            writeln!(out, "rulecheck: {remote_ref}: deleted, nothing to check")?;
             continue;
         };
         if done.contains(&plan) {
@@ -321,9 +440,9 @@ fn pre_push(remote: &str, fail_on: Option<FailOn>) -> Result<ExitCode, Error> {
         writeln!(
             out,
             "rulecheck: checking {} ({}) for {}: {}",
-            update.local_ref,
+            local_ref,
             git::short(&plan.commit),
-            update.remote_ref,
+            remote_ref,
             plan.note
         )?;
         let mut sources = SourceMap::new();
@@ -358,6 +477,44 @@ mod tests {
         assert_eq!(updates[0].local_sha, a);
         assert!(git::is_null(&updates[1].local_sha));
         assert!(parse_updates("refs/heads/main abc").is_err());
+    }
+
+    #[test]
+    fn pre_commit_variables_are_read_and_empty_ones_ignored() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(FrameworkPush::from_env(vars(&[])), None);
+        // Only the remote: not a push the framework describes.
+        assert_eq!(
+            FrameworkPush::from_env(vars(&[
+                ("PRE_COMMIT_REMOTE_NAME", "origin"),
+                ("PRE_COMMIT_TO_REF", ""),
+            ])),
+            None
+        );
+        let push = FrameworkPush::from_env(vars(&[
+            ("PRE_COMMIT_FROM_REF", "abc"),
+            ("PRE_COMMIT_TO_REF", "def"),
+            ("PRE_COMMIT_REMOTE_NAME", "upstream"),
+        ]))
+        .expect("a push");
+        assert_eq!(push.from_ref.as_deref(), Some("abc"));
+        assert_eq!(push.to_ref.as_deref(), Some("def"));
+        assert_eq!(push.remote_name.as_deref(), Some("upstream"));
+        assert_eq!(push.local_ref(), "def");
+        let whole_history = FrameworkPush::from_env(vars(&[
+            ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+        ]))
+        .expect("a push");
+        assert_eq!(whole_history.to_ref, None);
+        assert_eq!(whole_history.local_ref(), "refs/heads/main");
     }
 
     #[test]

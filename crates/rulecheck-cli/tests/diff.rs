@@ -253,3 +253,150 @@ fn git_revisions_are_read_from_the_commits_not_the_work_tree() {
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The line of the first finding in lint's JSON form of the same diff, to compare the other formats with.
+fn first_line_in_json(dir: &Path, old: &str, new: &str) -> u64 {
+    let json = report(&rulecheck(dir, &["diff", "--format", "json", old, new]));
+    diagnostics(&json)[0]["line"]
+        .as_u64()
+        .expect("a line number")
+}
+
+#[test]
+fn diff_findings_come_out_as_sarif() {
+    let dir = fixtures_dir().join("rules");
+    let output = rulecheck(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "sarif",
+            "RC502-old.conf",
+            "RC502-fires.conf",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let log = report(&output);
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "{results:?}");
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "RC502");
+    assert_eq!(result["level"], "note");
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "RC502");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "RC502-fires.conf");
+    assert_eq!(
+        location["region"]["startLine"].as_u64(),
+        Some(first_line_in_json(
+            &dir,
+            "RC502-old.conf",
+            "RC502-fires.conf"
+        ))
+    );
+    assert!(in_prefix(
+        result["properties"]["witness"]["destination"]
+            .as_str()
+            .unwrap(),
+        Ipv4Addr::new(203, 0, 113, 0),
+        24
+    ));
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("example packet: udp "),
+        "{result}"
+    );
+}
+
+#[test]
+fn diff_findings_come_out_as_github_workflow_commands() {
+    let dir = fixtures_dir().join("rules");
+    let output = rulecheck(
+        &dir,
+        &[
+            "diff",
+            "--format",
+            "github",
+            "--config",
+            "RC501.toml",
+            "RC501-old.conf",
+            "RC501-fires.conf",
+        ],
+    );
+    // RC501 is an error: the exit code does not depend on the format.
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(!commands.is_empty(), "{text}");
+    let protected = commands
+        .iter()
+        .find(|l| l.contains("title=RC501 change-discards-protected::"))
+        .unwrap_or_else(|| panic!("no RC501 command:\n{text}"));
+    assert!(
+        protected.starts_with("::error file=RC501-fires.conf,line="),
+        "{protected}"
+    );
+    // Everything is in the one line of the command; the help and the example are escaped line feeds.
+    assert!(protected.contains("%0Aexample packet: tcp "), "{protected}");
+}
+
+#[test]
+fn git_diff_in_ci_formats_names_the_checkout_files_by_their_paths() {
+    let tmp = scratch("git-ci");
+    git(&tmp, &["init", "-q", "-b", "main"]);
+    git(&tmp, &["config", "user.name", "Rule Author"]);
+    git(&tmp, &["config", "user.email", "author@example.invalid"]);
+    std::fs::create_dir_all(tmp.join("rules")).unwrap();
+    let rules = fixtures_dir().join("rules");
+    std::fs::copy(rules.join("RC502-old.conf"), tmp.join("rules/edge.conf")).unwrap();
+    git(&tmp, &["add", "."]);
+    git(&tmp, &["commit", "-q", "-m", "edge filter"]);
+    std::fs::copy(rules.join("RC502-fires.conf"), tmp.join("rules/edge.conf")).unwrap();
+    git(&tmp, &["commit", "-q", "-am", "drop the attack target"]);
+
+    let output = rulecheck(
+        &tmp,
+        &["diff", "--git", "--format", "sarif", "HEAD~1", "HEAD"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let log = report(&output);
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "RC502");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "rules/edge.conf"
+    );
+    // The terms that decided the packets before are places in the old revision, and say so.
+    let related = result["relatedLocations"].as_array().unwrap();
+    assert!(!related.is_empty(), "{result}");
+    for related in related {
+        let uri = related["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.starts_with("HEAD~1%3A"), "{uri}");
+    }
+
+    let output = rulecheck(
+        &tmp,
+        &["diff", "--git", "--format", "github", "HEAD~1", "HEAD"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::notice file=rules/edge.conf,line=")
+                && l.contains("title=RC502 change-discards::")),
+        "{text}"
+    );
+    // JSON keeps naming both sides by revision, as before.
+    let json = report(&rulecheck(
+        &tmp,
+        &["diff", "--git", "--format", "json", "HEAD~1", "HEAD"],
+    ));
+    assert_eq!(diagnostics(&json)[0]["file"], "HEAD:rules/edge.conf");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

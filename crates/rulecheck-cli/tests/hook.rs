@@ -26,8 +26,27 @@ impl Sandbox {
     }
 
     fn command(&self, program: &str, dir: &Path, args: &[&str]) -> Output {
-        Command::new(program)
+        self.command_with(program, dir, args, &[])
+    }
+
+    /// Runs `program` with the sandbox's environment plus `vars`. Standard input is empty.
+    fn command_with(
+        &self,
+        program: &str,
+        dir: &Path,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Output {
+        let mut command = Command::new(program);
+        // The tests may themselves run under the pre-commit framework: only `vars` may say what is pushed.
+        for (name, _) in std::env::vars() {
+            if name.starts_with("PRE_COMMIT_") {
+                command.env_remove(name);
+            }
+        }
+        command
             .args(args)
+            .envs(vars.iter().copied())
             .current_dir(dir)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", &self.root)
@@ -268,4 +287,125 @@ fn the_hook_fails_closed_when_rulecheck_cannot_run() {
     assert!(output.contains("could not finish"), "{output}");
     assert!(output.contains("git push --no-verify"), "{output}");
     assert_eq!(remote_ref(&sandbox, &remote, "refs/heads/main"), None);
+}
+
+/// The pre-commit framework reads git's pre-push input itself and runs its hooks with an empty standard
+/// input and the push described by `PRE_COMMIT_*` variables; this is what it runs for the
+/// `rulecheck-pre-push` hook of `.pre-commit-hooks.yaml`.
+#[test]
+fn under_the_pre_commit_framework_the_push_comes_from_its_environment_variables() {
+    let sandbox = Sandbox::new("framework");
+    let (work, remote) = repository(&sandbox);
+    let url = remote.to_str().unwrap();
+    let old = commit_file(
+        &sandbox,
+        &work,
+        &fixtures_dir().join("rules/RC502-old.conf"),
+        "rules/edge.conf",
+        "edge filter",
+    );
+    let attack = commit_file(
+        &sandbox,
+        &work,
+        &fixtures_dir().join("rules/RC502-fires.conf"),
+        "rules/edge.conf",
+        "drop the attack target",
+    );
+    let hook = |vars: &[(&str, &str)]| {
+        sandbox.command_with(
+            env!("CARGO_BIN_EXE_rulecheck"),
+            &work,
+            &["hook", "pre-push"],
+            vars,
+        )
+    };
+    let framework = |from: &str, to: &str| {
+        hook(&[
+            ("PRE_COMMIT_FROM_REF", from),
+            ("PRE_COMMIT_TO_REF", to),
+            ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+            ("PRE_COMMIT_REMOTE_NAME", "origin"),
+            ("PRE_COMMIT_REMOTE_URL", url),
+        ])
+    };
+
+    // TO_REF is checked and diffed against FROM_REF: the new discard is reported, as info.
+    let run = framework(&old, &attack);
+    let output = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{output}");
+    assert!(
+        output.contains("compared with") && output.contains("pre-commit's from-ref"),
+        "{output}"
+    );
+    assert!(output.contains("RC502"), "{output}");
+    assert!(output.contains("203.0.113.0/24"), "{output}");
+
+    // The pushed commit, not the work tree, is checked: the 2013 route refuses the push.
+    let crash = commit_file(
+        &sandbox,
+        &work,
+        &fixtures_dir().join("examples/dns-drop-2013.conf"),
+        "rules/flow.conf",
+        "drop DNS to 173.245.48.1",
+    );
+    std::fs::remove_file(work.join("rules/flow.conf")).unwrap();
+    let run = framework(&attack, &crash);
+    let output = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{output}");
+    assert!(output.contains("RC101"), "{output}");
+    assert!(output.contains("added file rules/flow.conf"), "{output}");
+    // An older TO_REF is what is checked, whatever HEAD is.
+    let run = framework(&old, &attack);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+
+    // When the whole history is new the framework names no refs, only the branches: the local branch is
+    // checked as a new branch (here with nothing on the remote to compare with).
+    let run = hook(&[
+        ("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main"),
+        ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+        ("PRE_COMMIT_REMOTE_NAME", "origin"),
+        ("PRE_COMMIT_REMOTE_URL", url),
+    ]);
+    let output = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{output}");
+    assert!(output.contains("new branch"), "{output}");
+    assert!(output.contains("RC101"), "{output}");
+
+    // A TO_REF that names nothing fails closed.
+    let run = framework(&old, "no-such-commit");
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(text(&run).contains("PRE_COMMIT_TO_REF"), "{}", text(&run));
+
+    // Without the variables and without git's input there is nothing to check.
+    let run = hook(&[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(!text(&run).contains("checking"), "{}", text(&run));
+}
+
+#[test]
+fn the_pre_commit_manifest_runs_the_hook_at_the_pre_push_stage() {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.pre-commit-hooks.yaml"),
+    )
+    .expect("the repository ships .pre-commit-hooks.yaml");
+    let start = manifest
+        .find("- id: rulecheck-pre-push\n")
+        .expect("a rulecheck-pre-push hook");
+    let hook = manifest[start..]
+        .split("\n- id:")
+        .next()
+        .unwrap_or_default();
+    for line in [
+        "entry: rulecheck hook pre-push",
+        "language: system",
+        "pass_filenames: false",
+        "always_run: true",
+        "stages: [pre-push]",
+    ] {
+        assert!(
+            hook.lines().any(|l| l.trim() == line),
+            "rulecheck-pre-push lacks `{line}`:\n{hook}"
+        );
+    }
 }

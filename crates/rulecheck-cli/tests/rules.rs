@@ -362,3 +362,39 @@ fn output_is_byte_identical_across_runs() {
         );
     }
 }
+
+/// RC011 used to report prefix lists used only by routing policies, policers used only by interfaces or by
+/// filters of families rulecheck does not model, and filters applied only to forwarding tables or through
+/// interface ranges. `fixtures/references/uses.conf` uses a definition in each of those ways;
+/// `unused.conf` has the same statements deactivated or naming something else.
+#[test]
+fn rc011_knows_the_uses_outside_filters_and_interface_bindings() {
+    let dir = fixtures_dir().join("references");
+    let unused = |file: &str| -> BTreeSet<String> {
+        let output = rulecheck(&dir, &["lint", "--format", "json", file]);
+        let report = report(&output);
+        let found = diagnostics(&report);
+        assert!(
+            !found
+                .iter()
+                .any(|d| d["code"] == "RC001" || d["code"] == "RC002"),
+            "{file} does not read cleanly: {found:?}"
+        );
+        found
+            .iter()
+            .filter(|d| d["code"] == "RC011")
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let uses = unused("uses.conf");
+    assert!(uses.is_empty(), "{uses:#?}");
+    let expected: BTreeSet<String> = [
+        "policer `police-unused` is not used by any filter or interface",
+        "filter `fwd-unused` is not applied to any interface or forwarding table",
+        "prefix list `customers` is not used by any filter or routing policy",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(unused("unused.conf"), expected);
+}

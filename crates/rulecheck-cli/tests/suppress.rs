@@ -7,8 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// A filter whose term `accept-rest` has an RC304 finding (it overlaps `block-scanner`). `{A}` marks the
-/// place before `accept-rest`, `{B}` before `block-scanner`, `{F}` before the filter, `{M}` inside the
+/// A filter whose term `accept-web` has an RC304 finding (it overlaps `block-scanner`). `{A}` marks the
+/// place before `accept-web`, `{B}` before `block-scanner`, `{F}` before the filter, `{M}` inside the
 /// term, before `from`.
 const FILTER: &str = "firewall {
     family inet {
@@ -21,8 +21,12 @@ const FILTER: &str = "firewall {
                 then discard;
             }
             {A}
-            term accept-rest {
+            term accept-web {
+                from { protocol tcp; destination-port 443; }
                 then accept;
+            }
+            term deny-rest {
+                then discard;
             }
         }
     }
@@ -210,8 +214,11 @@ fn a_suppression_before_a_flow_route_covers_that_route_only() {
 fn in_the_set_form_a_comment_before_a_command_covers_its_term() {
     let text = "set firewall family inet filter customer-in term block-scanner from source-address 198.51.100.0/24
 set firewall family inet filter customer-in term block-scanner then discard
+set firewall family inet filter customer-in term accept-web from protocol tcp
+set firewall family inet filter customer-in term accept-web from destination-port 443
 # rulecheck: allow RC304 reason: the scanner block is meant to win
-set firewall family inet filter customer-in term accept-rest then accept
+set firewall family inet filter customer-in term accept-web then accept
+set firewall family inet filter customer-in term deny-rest then discard
 ";
     let (_, found) = lint("comment.set", text, None, &[]);
     assert_eq!(codes(&found), Vec::<&str>::new());
@@ -228,13 +235,16 @@ set firewall family inet filter customer-in term accept-rest then accept
 fn in_the_set_form_annotate_names_the_term() {
     let base = "set firewall family inet filter customer-in term block-scanner from source-address 198.51.100.0/24
 set firewall family inet filter customer-in term block-scanner then discard
-set firewall family inet filter customer-in term accept-rest then accept
-annotate firewall family inet filter customer-in term accept-rest \"an ordinary annotation\"
+set firewall family inet filter customer-in term accept-web from protocol tcp
+set firewall family inet filter customer-in term accept-web from destination-port 443
+set firewall family inet filter customer-in term accept-web then accept
+set firewall family inet filter customer-in term deny-rest then discard
+annotate firewall family inet filter customer-in term accept-web \"an ordinary annotation\"
 ";
     let (_, found) = lint("annotate.set", base, None, &[]);
     assert_eq!(codes(&found), ["RC304"]);
     let allowed = format!(
-        "{base}annotate firewall family inet filter customer-in term accept-rest \"rulecheck: allow RC304 reason: the scanner block is meant to win\"\n"
+        "{base}annotate firewall family inet filter customer-in term accept-web \"rulecheck: allow RC304 reason: the scanner block is meant to win\"\n"
     );
     let (_, found) = lint("annotate.set", &allowed, None, &[]);
     assert_eq!(codes(&found), Vec::<&str>::new());
@@ -252,8 +262,8 @@ fn a_suppression_of_an_inactive_term_is_ignored() {
         "{A}",
         "/* rulecheck: allow RC304 reason: the term is not deployed */",
     )
-    .replace("term accept-rest {", "inactive: term accept-rest {");
+    .replace("term accept-web {", "inactive: term accept-web {");
     let (_, found) = lint("inactive.conf", &text, None, &[]);
-    // The deployed filter has only block-scanner: traffic falls off its end.
-    assert_eq!(codes(&found), ["RC401"]);
+    // The deployed filter has no term with an RC304 finding.
+    assert_eq!(codes(&found), Vec::<&str>::new());
 }

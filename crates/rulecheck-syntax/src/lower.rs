@@ -6,9 +6,9 @@ use crate::keywords::{
 };
 use crate::model::{
     Action, ActionKind, Address, AddressEntry, BgpNeighbor, BitSet256, Condition, Config,
-    Direction, Family, Filter, FilterBinding, FlowRoute, FlowTable, FragmentKind, Interface,
-    ManagementService, Name, Policer, PrefixList, PrefixListRef, Term, TermOrder, Unit, ValueRange,
-    Values,
+    DefinitionKind, Direction, Family, Filter, FilterBinding, FlowRoute, FlowTable, FragmentKind,
+    Interface, ManagementService, Name, Policer, PrefixList, PrefixListRef, Reference, Term,
+    TermOrder, Unit, ValueRange, Values,
 };
 use crate::parse::Limits;
 use crate::source::SourceMap;
@@ -55,6 +55,232 @@ pub fn lower(tree: &ConfigTree, sources: &SourceMap, diagnostics: &mut Vec<Diagn
     }
     lowering.config
 }
+
+/// One step of a path through the configuration to a use of a definition.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// This keyword.
+    Word(&'static str),
+    /// One of these keywords.
+    OneOf(&'static [&'static str]),
+    /// Any word: a name, or a family.
+    Any,
+}
+
+use Step::{Any, OneOf, Word};
+
+const FILTER_DIRECTIONS: Step = OneOf(&["input", "output", "input-list", "output-list"]);
+const INTERFACE_POLICERS: Step = OneOf(&["input", "output", "arp"]);
+const LAYER2_POLICERS: Step = OneOf(&[
+    "input-policer",
+    "output-policer",
+    "input-three-color",
+    "output-three-color",
+]);
+
+/// Where Junos lets a prefix list, a policer or a filter be used by name outside what the model holds
+/// (filter terms, interface filter bindings). The words below the last step are the names used. From
+/// Juniper's documentation: "Routing Policies, Firewall Filters, and Traffic Policers User Guide"
+/// (`from prefix-list`, `from prefix-list-filter`; interface `policer input|output|arp`; `layer2-policer`),
+/// "Applying Forwarding Table Filters" (`forwarding-options family F filter input|output`, also in routing
+/// instances and bridge domains; `family vpls flood input`), "filter (Routing Options RIB)"
+/// (`routing-options rib R filter input`). `from route-filter-list` names a `policy-options
+/// route-filter-list`, not a prefix list, and is not one of these.
+const REFERENCE_PATHS: &[(&[Step], DefinitionKind)] = &[
+    (
+        &[
+            Word("policy-options"),
+            Word("policy-statement"),
+            Any,
+            Word("from"),
+            OneOf(&["prefix-list", "prefix-list-filter"]),
+        ],
+        DefinitionKind::PrefixList,
+    ),
+    (
+        &[
+            Word("policy-options"),
+            Word("policy-statement"),
+            Any,
+            Word("term"),
+            Any,
+            Word("from"),
+            OneOf(&["prefix-list", "prefix-list-filter"]),
+        ],
+        DefinitionKind::PrefixList,
+    ),
+    (
+        &[
+            Word("interfaces"),
+            Any,
+            Word("unit"),
+            Any,
+            Word("family"),
+            Any,
+            Word("policer"),
+            INTERFACE_POLICERS,
+        ],
+        DefinitionKind::Policer,
+    ),
+    (
+        &[
+            Word("interfaces"),
+            Any,
+            Word("unit"),
+            Any,
+            Word("layer2-policer"),
+            LAYER2_POLICERS,
+        ],
+        DefinitionKind::Policer,
+    ),
+    // Interface ranges configure their member interfaces; the model does not expand them.
+    (
+        &[
+            Word("interfaces"),
+            Word("interface-range"),
+            Any,
+            Word("unit"),
+            Any,
+            Word("family"),
+            Any,
+            Word("policer"),
+            INTERFACE_POLICERS,
+        ],
+        DefinitionKind::Policer,
+    ),
+    (
+        &[
+            Word("interfaces"),
+            Word("interface-range"),
+            Any,
+            Word("unit"),
+            Any,
+            Word("layer2-policer"),
+            LAYER2_POLICERS,
+        ],
+        DefinitionKind::Policer,
+    ),
+    (
+        &[
+            Word("interfaces"),
+            Word("interface-range"),
+            Any,
+            Word("unit"),
+            Any,
+            Word("family"),
+            Any,
+            Word("filter"),
+            FILTER_DIRECTIONS,
+        ],
+        DefinitionKind::Filter,
+    ),
+    // Filters of every family, those rulecheck does not model (bridge, mpls, …) included.
+    (
+        &[
+            Word("firewall"),
+            Word("family"),
+            Any,
+            Word("filter"),
+            Any,
+            Word("term"),
+            Any,
+            Word("then"),
+            OneOf(&["policer", "hierarchical-policer"]),
+        ],
+        DefinitionKind::Policer,
+    ),
+    (
+        &[
+            Word("firewall"),
+            Word("family"),
+            Any,
+            Word("filter"),
+            Any,
+            Word("term"),
+            Any,
+            Word("then"),
+            Word("three-color-policer"),
+            OneOf(&["single-rate", "two-rate"]),
+        ],
+        DefinitionKind::Policer,
+    ),
+    (
+        &[
+            Word("forwarding-options"),
+            Word("family"),
+            Any,
+            Word("filter"),
+            OneOf(&["input", "output"]),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("forwarding-options"),
+            Word("family"),
+            Any,
+            Word("flood"),
+            Word("input"),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("routing-instances"),
+            Any,
+            Word("forwarding-options"),
+            Word("family"),
+            Any,
+            Word("filter"),
+            OneOf(&["input", "output"]),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("bridge-domains"),
+            Any,
+            Word("forwarding-options"),
+            Word("filter"),
+            Word("input"),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("routing-instances"),
+            Any,
+            Word("bridge-domains"),
+            Any,
+            Word("forwarding-options"),
+            Word("filter"),
+            Word("input"),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("routing-options"),
+            Word("rib"),
+            Any,
+            Word("filter"),
+            Word("input"),
+        ],
+        DefinitionKind::Filter,
+    ),
+    (
+        &[
+            Word("routing-instances"),
+            Any,
+            Word("routing-options"),
+            Word("rib"),
+            Any,
+            Word("filter"),
+            Word("input"),
+        ],
+        DefinitionKind::Filter,
+    ),
+];
 
 struct Lowering<'a, 'd> {
     tree: &'a ConfigTree,
@@ -199,6 +425,32 @@ impl<'a> Lowering<'a, '_> {
                 ),
                 word if keywords::TOP_LEVEL.contains(&word) => {}
                 _ => self.unknown(top, "a configuration's top level", keywords::TOP_LEVEL),
+            }
+        }
+        for &(path, kind) in REFERENCE_PATHS {
+            self.references(ConfigTree::ROOT, path, kind);
+        }
+    }
+
+    /// Records as references of `kind` the deployed children of every node that `path` reaches from
+    /// `node`.
+    fn references(&mut self, node: NodeId, path: &[Step], kind: DefinitionKind) {
+        let Some((step, rest)) = path.split_first() else {
+            for name in self.children(node) {
+                let name = self.name(name);
+                self.config.references.push(Reference { kind, name });
+            }
+            return;
+        };
+        for child in self.children(node) {
+            let word = self.text(child);
+            let matches = match step {
+                Step::Word(w) => word == *w,
+                Step::OneOf(words) => words.contains(&word),
+                Step::Any => true,
+            };
+            if matches {
+                self.references(child, rest, kind);
             }
         }
     }

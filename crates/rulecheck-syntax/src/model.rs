@@ -55,6 +55,10 @@ pub struct Config {
     pub management: Vec<ManagementService>,
     /// Whether the configuration defines any interface (so that an unbound filter is worth reporting).
     pub has_interfaces: bool,
+    /// Uses of prefix lists, policers and filters by statements the model does not otherwise describe:
+    /// routing policies, interface policers, forwarding-table filters, interface ranges, filters of
+    /// families rulecheck does not model.
+    pub references: Vec<Reference>,
     /// Inline suppressions (`/* rulecheck: allow … reason: … */`) of deployed terms, flow routes and
     /// filters.
     pub suppressions: Vec<crate::suppress::Suppression>,
@@ -513,6 +517,27 @@ impl Interface {
     pub fn is_loopback(&self) -> bool {
         self.name.text == "lo0"
     }
+}
+
+/// What kind of definition a [`Reference`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DefinitionKind {
+    /// `policy-options prefix-list`.
+    PrefixList,
+    /// `firewall policer`, `three-color-policer` or `hierarchical-policer`.
+    Policer,
+    /// A firewall filter.
+    Filter,
+}
+
+/// A use of a definition by name, outside the filters' terms and the interfaces' filter bindings (which
+/// the model holds as [`Term`] and [`FilterBinding`]).
+#[derive(Clone, Debug)]
+pub struct Reference {
+    /// What it uses.
+    pub kind: DefinitionKind,
+    /// The name used, where it is written.
+    pub name: Name,
 }
 
 /// A configured BGP peer.

@@ -18,6 +18,9 @@ rule! {
     /// because the order of the two terms decides the fate of the overlap, and reordering them in a later
     /// change silently changes what the filter does.
     ///
+    /// A term without match conditions is not reported: it is the catch-all that ends a filter, and
+    /// deciding what the terms before it leave is what it is for.
+    ///
     /// ## Example
     /// ```text
     /// term block-scanner { from { source-address 198.51.100.0/24; } then discard; }
@@ -26,14 +29,18 @@ rule! {
     pub struct CorrelatedTerms => CorrelatedTerms;
 }
 
-/// Reports, for each term, the first earlier term with a different action that decides part of its packets.
+/// Reports, for each term with match conditions, the first earlier term with a different action that
+/// decides part of its packets.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for report in &cx.filters {
         let Some(walk) = report.walks.first() else {
             continue;
         };
         for (index, term) in walk.terms.iter().enumerate() {
-            if term.verdict == Verdict::NextTerm || term.example.is_none() {
+            if term.verdict == Verdict::NextTerm
+                || term.example.is_none()
+                || report.terms[index].conditions.is_empty()
+            {
                 continue;
             }
             // The first earlier term with another action that decides part of this term's packets.

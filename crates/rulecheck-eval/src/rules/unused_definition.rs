@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rulecheck_syntax::model::{ActionKind, Values};
+use rulecheck_syntax::model::{ActionKind, DefinitionKind, Values};
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
@@ -10,7 +10,11 @@ use crate::Context;
 rule! {
     /// ## What it does
     /// Reports a prefix list or policer that nothing uses, and — in a configuration that has interfaces — a
-    /// filter that no interface binds and no other filter nests.
+    /// filter that nothing applies: no interface (or interface range) binds it, no other filter nests it,
+    /// and it is not a forwarding-table filter (`forwarding-options … filter input|output`, also in routing
+    /// instances; `routing-options rib … filter input`). A prefix list is used by a filter or by a routing
+    /// policy (`from prefix-list`, `from prefix-list-filter`); a policer by a filter of any family or by an
+    /// interface (`policer input|output|arp`, `layer2-policer`).
     ///
     /// ## Why is this bad?
     /// Dead definitions mislead: someone edits the prefix list `bgp-peers` expecting the edge filter to
@@ -53,12 +57,25 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             used_filters.extend(unit.filters.iter().map(|b| b.filter.text.as_str()));
         }
     }
+    // Routing policies, interface policers, forwarding-table filters, interface ranges, filters of
+    // families the model leaves out.
+    for reference in &config.references {
+        let used = match reference.kind {
+            DefinitionKind::PrefixList => &mut used_lists,
+            DefinitionKind::Policer => &mut used_policers,
+            DefinitionKind::Filter => &mut used_filters,
+        };
+        used.insert(reference.name.text.as_str());
+    }
     for list in &config.prefix_lists {
         if !used_lists.contains(list.name.text.as_str()) && list.apply_path.is_none() {
             out.push(Diagnostic::new(
                 Code::UnusedDefinition,
                 list.name.loc,
-                format!("prefix list `{}` is not used by any filter", list.name.text),
+                format!(
+                    "prefix list `{}` is not used by any filter or routing policy",
+                    list.name.text
+                ),
             ));
         }
     }
@@ -67,7 +84,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::new(
                 Code::UnusedDefinition,
                 policer.name.loc,
-                format!("policer `{}` is not used by any filter", policer.name.text),
+                format!(
+                    "policer `{}` is not used by any filter or interface",
+                    policer.name.text
+                ),
             ));
         }
     }
@@ -78,7 +98,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     Code::UnusedDefinition,
                     filter.name.loc,
                     format!(
-                        "filter `{}` is not applied to any interface",
+                        "filter `{}` is not applied to any interface or forwarding table",
                         filter.name.text
                     ),
                 ));
