@@ -1,5 +1,6 @@
 //! RC401 implicit-discard.
 
+use rulecheck_syntax::model::DefinitionKind;
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
@@ -26,9 +27,44 @@ rule! {
     pub struct ImplicitDiscard => ImplicitDiscard;
 }
 
+/// Whether, everywhere `filter` is applied, a later filter of the same `input-list` or `output-list`
+/// follows it. Packets that reach its end then go on to the next filter instead of being discarded
+/// (Junos "Guidelines for Applying Multiple Firewall Filters as a List": a filter list acts as one filter
+/// whose implicit discard is that of its last filter).
+fn always_followed(cx: &Context<'_>, filter: &str) -> bool {
+    if cx
+        .config
+        .references
+        .iter()
+        .any(|r| r.kind == DefinitionKind::Filter && r.name.text == filter)
+    {
+        return false;
+    }
+    let mut bound = false;
+    for unit in cx.config.interfaces.iter().flat_map(|i| &i.units) {
+        for binding in unit.filters.iter().filter(|b| b.filter.text == filter) {
+            bound = true;
+            let last = unit
+                .filters
+                .iter()
+                .filter(|o| o.family == binding.family && o.direction == binding.direction)
+                .map(|o| o.position)
+                .max();
+            if last == Some(binding.position) {
+                return false;
+            }
+        }
+    }
+    bound
+}
+
 /// Reports filters whose end some packet certainly reaches.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for report in &cx.filters {
+    for report in cx
+        .filters
+        .iter()
+        .filter(|r| !always_followed(cx, &r.filter.name.text))
+    {
         for walk in &report.walks {
             if walk.stopped_at.is_some() {
                 continue;
