@@ -23,7 +23,7 @@ use rulecheck_syntax::Diagnostic;
 use rulecheck_syntax::model::Config;
 
 pub use report::{FilterReport, FlowReport};
-pub use settings::{Device, Protect, Settings};
+pub use settings::{Bounds, Device, Protect, Settings};
 
 /// What a check sees.
 pub struct Context<'a> {
@@ -41,7 +41,7 @@ pub struct Context<'a> {
 
 /// Runs every check on one configuration.
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let (filters, flows) = report::analyse(config);
+    let (filters, flows) = report::analyse(config, settings.bounds.analysis_budget);
     let cx = Context {
         config,
         settings,

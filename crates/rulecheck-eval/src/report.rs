@@ -27,8 +27,9 @@ pub struct FlowReport<'a> {
     pub walks: Vec<Walk>,
 }
 
-/// Walks every filter and flow table of `config`.
-pub fn analyse(config: &Config) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
+/// Walks every filter and flow table of `config`, each walk with `budget` cubes (see
+/// [`analysis::budget_for`]).
+pub fn analyse(config: &Config, budget: u64) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
     let lists = PrefixLists::new(config);
     let filters = config
         .filters
@@ -37,7 +38,7 @@ pub fn analyse(config: &Config) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) 
             let terms = analysis::expand_terms(config, filter);
             let walks = analysis::families(filter.family)
                 .iter()
-                .map(|&family| analysis::walk(&terms, family, &lists))
+                .map(|&family| analysis::walk(&terms, family, &lists, budget))
                 .collect();
             FilterReport {
                 filter,
@@ -53,7 +54,7 @@ pub fn analyse(config: &Config) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) 
             let routes = crate::flow_order::ordered(table);
             let walks = [AddressFamily::Inet, AddressFamily::Inet6]
                 .iter()
-                .map(|&family| analysis::walk(&routes, family, &lists))
+                .map(|&family| analysis::walk(&routes, family, &lists, budget))
                 .collect();
             FlowReport {
                 table,
