@@ -174,8 +174,16 @@ pub struct Read {
 
 /// Reads the inputs and groups them into configurations. A file larger than `max_file_bytes` is not read:
 /// it stands in the report as an empty file with an RC090 finding, which blocks.
+///
+/// Without `merge` each file is a configuration of its own, so the files are taken in name order (and a
+/// file named twice once): the report does not depend on the order of the arguments. With `merge` the
+/// order is the order of `load merge` and is kept.
 pub fn read(paths: &[PathBuf], merge: bool, max_file_bytes: u64) -> Result<Read, Error> {
-    let inputs = inputs::collect(paths)?;
+    let mut inputs = inputs::collect(paths)?;
+    if !merge {
+        inputs.sort();
+        inputs.dedup();
+    }
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
