@@ -25,7 +25,7 @@ fn stages(c: &mut Criterion) {
         let config = &parsed.config;
         group.throughput(Throughput::Elements(terms as u64));
         group.bench_with_input(BenchmarkId::new("analyse", terms), config, |b, config| {
-            b.iter(|| report::analyse(config));
+            b.iter(|| report::analyse(config, settings.bounds.analysis_budget));
         });
         group.bench_with_input(BenchmarkId::new("cost", terms), config, |b, config| {
             b.iter(|| cost::cost(config));

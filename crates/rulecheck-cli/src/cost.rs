@@ -44,7 +44,7 @@ use std::process::ExitCode;
 
 use rulecheck_eval::Device;
 use rulecheck_eval::cost::{self, Cost, TermCost, grouped};
-use rulecheck_syntax::{Limits, Loc, Severity, SourceMap};
+use rulecheck_syntax::{Loc, Severity, SourceMap};
 use serde::Serialize;
 
 use crate::args::{CostArgs, TableFormat};
@@ -60,7 +60,7 @@ pub fn run(args: &CostArgs) -> Result<ExitCode, Error> {
     let mut units = Vec::new();
     let mut failed = false;
     for unit in &read.units {
-        let parsed = rulecheck_syntax::parse_unit(&read.sources, unit, Limits::default());
+        let parsed = rulecheck_syntax::parse_unit(&read.sources, unit, loaded.limits.parse);
         let errors = read
             .diagnostics
             .iter()

@@ -22,15 +22,14 @@ use rulecheck_eval::Settings;
 use rulecheck_eval::diff::Outcome;
 use rulecheck_syntax::model::Config;
 use rulecheck_syntax::{
-    Code, Diagnostic, FileId, Limits, Loc, Severity, SourceFile, SourceMap, Span, diagnostic,
-    source,
+    Code, Diagnostic, FileId, Loc, Severity, SourceFile, SourceMap, Span, diagnostic, source,
 };
 
 use crate::args::{DiffArgs, Format};
 use crate::inputs;
 use crate::render;
 use crate::run::{Error, exit_code};
-use crate::settings;
+use crate::settings::{self, Loaded};
 
 /// One side of a comparison: the files of a directory, a single file, or the rule files of a commit.
 #[derive(Clone, Debug, Default)]
@@ -98,15 +97,17 @@ pub fn compare(
     old: &Snapshot,
     new: &Snapshot,
     merge: bool,
-    settings: &Settings,
+    loaded: &Loaded,
     sources: &mut SourceMap,
 ) -> Compared {
+    let settings = &loaded.settings;
     let mut diagnostics = Vec::new();
     let mut ignored = Vec::new();
     let old_units = units(old, merge, sources, &mut ignored);
     let new_units = units(new, merge, sources, &mut diagnostics);
     let mut summary = Vec::new();
-    let parse = |files: &[FileId]| rulecheck_syntax::parse_unit(sources, files, Limits::default());
+    let parse =
+        |files: &[FileId]| rulecheck_syntax::parse_unit(sources, files, loaded.limits.parse);
     let mut keys: Vec<&String> = old_units.iter().chain(&new_units).map(|(k, _)| k).collect();
     keys.sort();
     keys.dedup();
@@ -247,13 +248,13 @@ pub fn write_human(
 }
 
 /// Reads a path argument as a snapshot: a file, or the configuration files under a directory.
-fn read_path(path: &Path) -> Result<(Snapshot, bool), Error> {
+fn read_path(path: &Path, max_file_bytes: u64) -> Result<(Snapshot, bool), Error> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::Input(format!("cannot read {}: {e}", path.display())))?;
     let inputs = inputs::collect(&[path.to_path_buf()])?;
     let mut files = Vec::new();
     for input in inputs {
-        let bytes = inputs::read(&input)?;
+        let bytes = inputs::read(&input, max_file_bytes)?;
         let key = match &input.path {
             Some(p) if meta.is_dir() => p
                 .strip_prefix(path)
@@ -294,8 +295,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
     } else {
         let loaded = settings::load(args.config.as_deref())?;
         let (old_path, new_path) = (PathBuf::from(&args.old), PathBuf::from(&args.new));
-        let (old, old_dir) = read_path(&old_path)?;
-        let (new, new_dir) = read_path(&new_path)?;
+        let max = loaded.limits.max_file_bytes;
+        let (old, old_dir) = read_path(&old_path, max)?;
+        let (new, new_dir) = read_path(&new_path, max)?;
         if old_dir != new_dir {
             return Err(Error::Input(format!(
                 "compare a file with a file or a directory with a directory: {} is {} and {} is {}",
@@ -308,7 +310,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
         (old, new, loaded)
     };
     let mut sources = SourceMap::new();
-    let compared = compare(&old, &new, args.merge, &loaded.settings, &mut sources);
+    let compared = compare(&old, &new, args.merge, &loaded, &mut sources);
     let mut out = std::io::stdout().lock();
     let cwd = std::env::current_dir().ok();
     match args.format {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::diff::{Snapshot, SnapshotFile};
-use crate::inputs::{EXTENSIONS, MAX_FILE_BYTES};
+use crate::inputs::EXTENSIONS;
 use crate::run::{Error, glob_match};
 use crate::settings::{self, Loaded};
 
@@ -205,12 +205,13 @@ pub fn snapshot(
         }
     };
     let chosen: Vec<&Entry> = entries.iter().filter(|e| wanted(&e.path)).collect();
-    if let Some(big) = chosen.iter().find(|e| e.size > MAX_FILE_BYTES) {
+    let max = loaded.limits.max_file_bytes;
+    if let Some(big) = chosen.iter().find(|e| e.size > max) {
         return Err(Error::Input(format!(
-            "{}:{}: file is larger than {} MiB; rulecheck refuses input this large",
+            "{}:{}: file of {} bytes is larger than the bound `[limits] max-file-bytes` ({max}); rulecheck refuses input this large",
             short(commit),
             big.path,
-            MAX_FILE_BYTES / (1024 * 1024)
+            big.size
         )));
     }
     let objects: Vec<&str> = chosen.iter().map(|e| e.object.as_str()).collect();

@@ -27,12 +27,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rulecheck_syntax::{Diagnostic, FileId, Limits, SourceMap};
+use rulecheck_syntax::{Diagnostic, FileId, SourceMap};
 
 use crate::args::{FailOn, HookCommand};
 use crate::diff::{self, Compared, Snapshot};
 use crate::git;
 use crate::run::{Error, exit_code};
+use crate::settings::Loaded;
 
 /// The line that marks a hook as written by rulecheck (so that installing again replaces it).
 const MARKER: &str = "# rulecheck pre-push hook: installed by `rulecheck hook install`";
@@ -261,10 +262,10 @@ pub fn check(plan: &Plan, sources: &mut SourceMap) -> Result<Compared, Error> {
         None => Snapshot::default(),
     };
     let settings = &loaded.settings;
-    let mut diagnostics = lint(&new, settings, sources);
+    let mut diagnostics = lint(&new, &loaded, sources);
     let mut summary = Vec::new();
     if plan.base.is_some() {
-        let compared = diff::compare(&old, &new, false, settings, sources);
+        let compared = diff::compare(&old, &new, false, &loaded, sources);
         diagnostics.extend(compared.diagnostics);
         summary = compared.summary;
     }
@@ -272,11 +273,7 @@ pub fn check(plan: &Plan, sources: &mut SourceMap) -> Result<Compared, Error> {
 }
 
 /// Lint of each file of `snapshot` as one configuration, as `rulecheck lint` does.
-fn lint(
-    snapshot: &Snapshot,
-    settings: &rulecheck_eval::Settings,
-    sources: &mut SourceMap,
-) -> Vec<Diagnostic> {
+fn lint(snapshot: &Snapshot, loaded: &Loaded, sources: &mut SourceMap) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let mut ids: Vec<FileId> = Vec::new();
     for file in &snapshot.files {
@@ -292,9 +289,9 @@ fn lint(
         ids.push(id);
     }
     for id in ids {
-        let parsed = rulecheck_syntax::parse_unit(sources, &[id], Limits::default());
+        let parsed = rulecheck_syntax::parse_unit(sources, &[id], loaded.limits.parse);
         diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(rulecheck_eval::check(&parsed.config, settings));
+        diagnostics.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
     }
     diagnostics
 }

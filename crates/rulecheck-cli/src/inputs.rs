@@ -8,7 +8,8 @@ use crate::run::Error;
 /// Extensions of configuration files found in directories.
 pub const EXTENSIONS: &[&str] = &["conf", "junos", "set"];
 
-/// The largest file read. Larger input is refused with a message rather than read into memory.
+/// The largest file read by default (`[limits] max-file-bytes`). A larger file is not read into memory:
+/// it gets an RC090 finding instead.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Directory levels walked below a path argument.
@@ -94,21 +95,55 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Error>
     Ok(())
 }
 
-/// Reads an input's bytes, refusing more than [`MAX_FILE_BYTES`].
-pub fn read(input: &Input) -> Result<Vec<u8>, Error> {
+/// An input's bytes, or how many there are at least when that is more than the bound.
+#[derive(Debug)]
+pub enum Contents {
+    /// The whole file.
+    Bytes(Vec<u8>),
+    /// More than the bound: at least this many bytes. Nothing beyond the bound was read.
+    TooLarge(u64),
+}
+
+/// Reads an input's bytes, reading no more than `max + 1` of them.
+pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
+    let cannot = |e: std::io::Error| Error::Input(format!("cannot read {}: {e}", input.name));
     let mut bytes = Vec::new();
-    let limit = MAX_FILE_BYTES + 1;
-    let result = match &input.path {
-        None => std::io::stdin().lock().take(limit).read_to_end(&mut bytes),
-        Some(path) => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes)),
-    };
-    result.map_err(|e| Error::Input(format!("cannot read {}: {e}", input.name)))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::Input(format!(
-            "{}: file is larger than {} MiB; rulecheck refuses input this large",
-            input.name,
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
+    let limit = max.saturating_add(1);
+    match &input.path {
+        None => {
+            std::io::stdin()
+                .lock()
+                .take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(cannot)?;
+        }
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(cannot)?;
+            let size = file.metadata().map_err(cannot)?.len();
+            if size > max {
+                return Ok(Contents::TooLarge(size));
+            }
+            file.take(limit).read_to_end(&mut bytes).map_err(cannot)?;
+        }
     }
-    Ok(bytes)
+    if bytes.len() as u64 > max {
+        return Ok(Contents::TooLarge(bytes.len() as u64));
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+/// Reads an input's bytes where a partial check is no use (`trace`, `diff` of paths): more than `max`
+/// is an error (exit 2) naming the bound.
+pub fn read(input: &Input, max: u64) -> Result<Vec<u8>, Error> {
+    match read_bounded(input, max)? {
+        Contents::Bytes(bytes) => Ok(bytes),
+        Contents::TooLarge(_) => Err(Error::Input(too_large(&input.name, max))),
+    }
+}
+
+/// The message for a file over `[limits] max-file-bytes`.
+pub fn too_large(name: &str, max: u64) -> String {
+    format!(
+        "{name}: the file is larger than the bound `[limits] max-file-bytes` ({max} bytes); it is not checked"
+    )
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use rulecheck_syntax::{
-    Code, Diagnostic, FileId, Limits, Loc, Severity, SourceFile, SourceMap, Span, diagnostic,
-    source, suppress,
+    Code, Diagnostic, FileId, Loc, Severity, SourceFile, SourceMap, Span, diagnostic, source,
+    suppress,
 };
 
 use crate::args::{Args, Command, FailOn, Format, InputArgs, LintArgs};
@@ -172,14 +172,40 @@ pub struct Read {
     pub units: Vec<Vec<FileId>>,
 }
 
-/// Reads the inputs and groups them into configurations.
-pub fn read(paths: &[PathBuf], merge: bool) -> Result<Read, Error> {
-    let inputs = inputs::collect(paths)?;
+/// Reads the inputs and groups them into configurations. A file larger than `max_file_bytes` is not read:
+/// it stands in the report as an empty file with an RC090 finding, which blocks.
+///
+/// Without `merge` each file is a configuration of its own, so the files are taken in name order (and a
+/// file named twice once): the report does not depend on the order of the arguments. With `merge` the
+/// order is the order of `load merge` and is kept.
+pub fn read(paths: &[PathBuf], merge: bool, max_file_bytes: u64) -> Result<Read, Error> {
+    let mut inputs = inputs::collect(paths)?;
+    if !merge {
+        inputs.sort();
+        inputs.dedup();
+    }
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
     for input in &inputs {
-        let bytes = inputs::read(input)?;
+        let bytes = match inputs::read_bounded(input, max_file_bytes)? {
+            inputs::Contents::Bytes(bytes) => bytes,
+            inputs::Contents::TooLarge(_) => {
+                let id = sources.add(SourceFile::new(input.name.clone(), String::new()));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::AnalysisLimit,
+                        Loc::new(id, Span::new(0, 0)),
+                        inputs::too_large(&input.name, max_file_bytes),
+                    )
+                    .with_help(
+                        "split the file, or raise `[limits] max-file-bytes` in rulecheck.toml",
+                    ),
+                );
+                files.push(id);
+                continue;
+            }
+        };
         let (text, invalid_at) = source::decode(bytes);
         let id = sources.add(SourceFile::new(input.name.clone(), text));
         if let Some(at) = invalid_at {
@@ -211,7 +237,7 @@ pub fn load(input: &InputArgs) -> Result<(Loaded, Read), Error> {
     } else {
         input.paths.clone()
     };
-    let read = read(&paths, input.merge)?;
+    let read = read(&paths, input.merge, loaded.limits.max_file_bytes)?;
     Ok((loaded, read))
 }
 
@@ -223,7 +249,7 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
         units,
     } = read;
     for unit in units {
-        let parsed = rulecheck_syntax::parse_unit(&sources, &unit, Limits::default());
+        let parsed = rulecheck_syntax::parse_unit(&sources, &unit, loaded.limits.parse);
         let mut found = parsed.diagnostics;
         found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
         // Before the severity overrides: a code turned off still counts as used by its suppressions.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rulecheck_eval::{Device, Protect, Settings};
-use rulecheck_syntax::{Code, Severity, values};
+use rulecheck_syntax::{Code, Limits, Severity, values};
 use serde::Deserialize;
 
 use crate::run::Error;
@@ -19,6 +19,43 @@ struct ConfigFile {
     protect: Vec<ProtectFile>,
     #[serde(default)]
     rules: BTreeMap<String, String>,
+    limits: Option<LimitsFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LimitsFile {
+    max_depth: Option<u64>,
+    max_file_bytes: Option<u64>,
+    analysis_budget: Option<u64>,
+}
+
+/// The largest `[limits] max-depth`: the parser's stack is explicit, so this only bounds memory per level.
+pub const MAX_DEPTH_CEILING: u64 = 4096;
+
+/// The largest `[limits] max-file-bytes`: 4 GiB, beyond which spans (32-bit offsets) cannot point.
+pub const MAX_FILE_BYTES_CEILING: u64 = u32::MAX as u64;
+
+/// The largest `[limits] analysis-budget`: 50 times the default, about 40 GB of cubes at worst; beyond this
+/// an analysis runs for hours rather than stopping and saying so.
+pub const ANALYSIS_BUDGET_CEILING: u64 = 50 * rulecheck_eval::analysis::CUBE_BUDGET;
+
+/// Bounds on reading input (`[limits]`); the bound on analysis is in [`Settings::bounds`].
+#[derive(Clone, Copy, Debug)]
+pub struct InputLimits {
+    /// What the parser accepts (`max-depth`).
+    pub parse: Limits,
+    /// The largest file read (`max-file-bytes`); a larger one gets an RC090 finding and is not checked.
+    pub max_file_bytes: u64,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        Self {
+            parse: Limits::default(),
+            max_file_bytes: crate::inputs::MAX_FILE_BYTES,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +112,8 @@ impl OneOrMany {
 pub struct Loaded {
     /// What the evaluator is told.
     pub settings: Settings,
+    /// Bounds on reading the input.
+    pub limits: InputLimits,
     /// `files` globs, relative to the config file's directory.
     pub files: Option<Vec<String>>,
     /// The directory of the config file, if one was found.
@@ -102,9 +141,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, Error> {
 pub fn from_text(text: &str, name: &str) -> Result<Loaded, Error> {
     let bad = |message: String| Error::Input(format!("{name}: {message}"));
     let file: ConfigFile = toml::from_str(text).map_err(|e| bad(one_line(&e.to_string())))?;
-    let settings = convert(&file).map_err(bad)?;
+    let mut settings = convert(&file).map_err(bad)?;
+    let limits = limits(file.limits.as_ref(), &mut settings).map_err(bad)?;
     Ok(Loaded {
         settings,
+        limits,
         files: file.files,
         root: None,
     })
@@ -113,6 +154,40 @@ pub fn from_text(text: &str, name: &str) -> Result<Loaded, Error> {
 /// The toml crate's messages span several lines with a source excerpt; keep them, but start with the place.
 fn one_line(message: &str) -> String {
     message.trim_end().to_owned()
+}
+
+/// Checks `[limits]` and applies `analysis-budget` to `settings`.
+fn limits(file: Option<&LimitsFile>, settings: &mut Settings) -> Result<InputLimits, String> {
+    let mut limits = InputLimits::default();
+    let Some(file) = file else {
+        return Ok(limits);
+    };
+    let within = |key: &str, value: Option<u64>, min: u64, max: u64| match value {
+        Some(v) if !(min..=max).contains(&v) => {
+            Err(format!("[limits] {key} = {v}: expected {min} to {max}"))
+        }
+        _ => Ok(value),
+    };
+    if let Some(depth) = within("max-depth", file.max_depth, 8, MAX_DEPTH_CEILING)? {
+        limits.parse.max_depth = depth as usize;
+    }
+    if let Some(bytes) = within(
+        "max-file-bytes",
+        file.max_file_bytes,
+        1,
+        MAX_FILE_BYTES_CEILING,
+    )? {
+        limits.max_file_bytes = bytes;
+    }
+    if let Some(budget) = within(
+        "analysis-budget",
+        file.analysis_budget,
+        1000,
+        ANALYSIS_BUDGET_CEILING,
+    )? {
+        settings.bounds.analysis_budget = budget;
+    }
+    Ok(limits)
 }
 
 fn discover() -> Option<PathBuf> {

@@ -19,7 +19,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitCode, Error> {
         name: args.path.display().to_string(),
         path: Some(args.path.clone()),
     };
-    let (text, _) = source::decode(inputs::read(&input)?);
+    let (text, _) = source::decode(inputs::read(&input, inputs::MAX_FILE_BYTES)?);
     let mut sources = SourceMap::new();
     let file = sources.add(SourceFile::new(input.name.clone(), text));
     let parsed = rulecheck_syntax::parse_unit(&sources, &[file], Limits::default());

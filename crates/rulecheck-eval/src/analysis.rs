@@ -252,19 +252,24 @@ impl Rule for &rulecheck_syntax::model::FlowRoute {
     }
 }
 
-/// The budget of a walk over `rules` rules: [`CUBE_BUDGET`], and more for long lists, which need at least
-/// a piece per rule.
-pub fn budget_for(rules: usize) -> u64 {
-    CUBE_BUDGET.saturating_add(16u64.saturating_mul(rules as u64))
+/// The budget of a walk over `rules` rules: `base` (by default [`CUBE_BUDGET`], `[limits]
+/// analysis-budget`), and more for long lists, which need at least a piece per rule.
+pub fn budget_for(base: u64, rules: usize) -> u64 {
+    base.saturating_add(16u64.saturating_mul(rules as u64))
 }
 
-/// Walks `rules` in order in `family`.
+/// Walks `rules` in order in `family`, with a budget of [`budget_for`]`(base, rules.len())` cubes.
 ///
 /// A rule decides its space minus the spaces of the earlier terminating rules: `space ∩ remaining` in
 /// the words of the module docs, computed from the earlier rules whose boxes meet its own, which the
 /// [`BoxIndex`] finds without a pass over the whole list. The walk only finds out whether that set is
 /// empty, and a member if not, which stops at the first piece found.
-pub fn walk<R: Rule>(rules: &[R], family: AddressFamily, lists: &PrefixLists<'_>) -> Walk {
+pub fn walk<R: Rule>(
+    rules: &[R],
+    family: AddressFamily,
+    lists: &PrefixLists<'_>,
+    base: u64,
+) -> Walk {
     let terms: Vec<TermResult> = rules
         .iter()
         .map(|rule| TermResult {
@@ -278,7 +283,7 @@ pub fn walk<R: Rule>(rules: &[R], family: AddressFamily, lists: &PrefixLists<'_>
             .iter()
             .map(|t| Bounds::split_of(t.compiled.space.cubes())),
     );
-    let limit = budget_for(rules.len());
+    let limit = budget_for(base, rules.len());
     let mut walk = Walk {
         family,
         terms,

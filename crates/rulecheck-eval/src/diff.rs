@@ -30,7 +30,7 @@ use rulecheck_syntax::model::{Config, Family, Filter, FlowRoute, FlowTable, Term
 use rulecheck_syntax::{Code, Diagnostic, Loc};
 
 use crate::Settings;
-use crate::analysis::{self, CUBE_BUDGET, Rule};
+use crate::analysis::{self, Rule};
 use crate::compile::{Compiled, PrefixLists};
 use crate::describe::describe;
 use crate::flow_order;
@@ -435,7 +435,7 @@ fn compare_lists(
     settings: &Settings,
     out: &mut Outcome,
 ) {
-    let mut budget = Budget::new(CUBE_BUDGET);
+    let mut budget = Budget::new(settings.bounds.analysis_budget);
     let walks = (|| -> Result<Option<(Walk, Walk)>, BudgetExceeded> {
         let Some(region) = region(old.0, new.0, family, &mut budget)? else {
             return Ok(None);
@@ -469,19 +469,27 @@ fn compare_lists(
             budget,
             out,
         ),
-        Err(BudgetExceeded) => out.diagnostics.push(limit(subject, family, anchor)),
+        Err(BudgetExceeded) => out
+            .diagnostics
+            .push(limit(subject, family, anchor, settings)),
     }
 }
 
-fn limit(subject: &Subject<'_>, family: AddressFamily, anchor: Option<Loc>) -> Diagnostic {
+fn limit(
+    subject: &Subject<'_>,
+    family: AddressFamily,
+    anchor: Option<Loc>,
+    settings: &Settings,
+) -> Diagnostic {
     locate(
         Diagnostic::new(
             Code::AnalysisLimit,
             anchor.unwrap_or_default(),
             format!(
-                "the comparison of {} ({}) needs more than {CUBE_BUDGET} pieces of packet space",
+                "the comparison of {} ({}) needs more than {} pieces of packet space (the bound `[limits] analysis-budget`)",
                 subject.title,
-                family.name()
+                family.name(),
+                settings.bounds.analysis_budget
             ),
         )
         .with_help("the change is not verified; split the filter or simplify its terms"),
@@ -540,6 +548,7 @@ fn compare_walks(
             subject,
             family,
             new.anchor.or(new.rules.first().map(|r| r.loc)),
+            settings,
         )),
     }
 }

@@ -23,7 +23,7 @@ use rulecheck_syntax::Diagnostic;
 use rulecheck_syntax::model::Config;
 
 pub use report::{FilterReport, FlowReport};
-pub use settings::{Device, Protect, Settings};
+pub use settings::{Bounds, Device, Protect, Settings};
 
 /// What a check sees.
 pub struct Context<'a> {
@@ -52,7 +52,8 @@ pub const MAX_THREADS: usize = 8;
 /// [`check`] on `threads` threads (1: on the calling thread only).
 pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) -> Vec<Diagnostic> {
     let threads = threads.clamp(1, MAX_THREADS);
-    let (filters, flows) = report::analyse_with_threads(config, threads);
+    let (filters, flows) =
+        report::analyse_with_threads(config, settings.bounds.analysis_budget, threads);
     let cx = Context {
         config,
         settings,

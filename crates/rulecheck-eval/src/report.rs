@@ -27,14 +27,16 @@ pub struct FlowReport<'a> {
     pub walks: Vec<Walk>,
 }
 
-/// Walks every filter and flow table of `config`.
-pub fn analyse(config: &Config) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
-    analyse_with_threads(config, 1)
+/// Walks every filter and flow table of `config`, each walk with `budget` cubes (see
+/// [`analysis::budget_for`]).
+pub fn analyse(config: &Config, budget: u64) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
+    analyse_with_threads(config, budget, 1)
 }
 
 /// [`analyse`] on up to `threads` threads: filters and flow tables are walked independently.
 pub fn analyse_with_threads(
     config: &Config,
+    budget: u64,
     threads: usize,
 ) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
     let lists = PrefixLists::new(config);
@@ -42,7 +44,7 @@ pub fn analyse_with_threads(
         let terms = analysis::expand_terms(config, filter);
         let walks = analysis::families(filter.family)
             .iter()
-            .map(|&family| analysis::walk(&terms, family, &lists))
+            .map(|&family| analysis::walk(&terms, family, &lists, budget))
             .collect();
         FilterReport {
             filter,
@@ -54,7 +56,7 @@ pub fn analyse_with_threads(
         let routes = crate::flow_order::ordered(table);
         let walks = [AddressFamily::Inet, AddressFamily::Inet6]
             .iter()
-            .map(|&family| analysis::walk(&routes, family, &lists))
+            .map(|&family| analysis::walk(&routes, family, &lists, budget))
             .collect();
         FlowReport {
             table,

@@ -55,11 +55,31 @@ pub struct Protect {
     pub destination_port: Vec<(u16, u16)>,
 }
 
+/// Bounds on the work of one analysis (`[limits]`). Reaching one stops that analysis with an RC090
+/// finding, which blocks: a verdict that could not be proved is not a pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    /// Pieces of packet space (cubes) one walk of a filter or flow-route table, one on-demand set, or
+    /// one comparison of `diff` may create; walks of long lists get 16 more per rule
+    /// ([`crate::analysis::budget_for`]).
+    pub analysis_budget: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self {
+            analysis_budget: crate::analysis::CUBE_BUDGET,
+        }
+    }
+}
+
 /// Everything the evaluator is told.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Device budgets.
     pub device: Device,
+    /// Bounds on the analysis.
+    pub bounds: Bounds,
     /// Protected traffic.
     pub protect: Vec<Protect>,
     /// Severity overrides; `None` turns a rule off.

@@ -203,7 +203,12 @@ fn packet() -> impl Strategy<Value = Packet> {
 fn walk_of(config: &Config) -> (Vec<&Term>, Walk) {
     let filter = &config.filters[0];
     let terms = analysis::expand_terms(config, filter);
-    let walk = analysis::walk(&terms, AddressFamily::Inet, &PrefixLists::new(config));
+    let walk = analysis::walk(
+        &terms,
+        AddressFamily::Inet,
+        &PrefixLists::new(config),
+        analysis::CUBE_BUDGET,
+    );
     (terms, walk)
 }
 

@@ -20,7 +20,9 @@ use crate::tree::{Annotation, ConfigTree, NodeId};
 /// Bounds on what the parser accepts.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Deepest nesting of `{ }` blocks. A full Junos configuration nests about a dozen levels.
+    /// Deepest nesting of `{ }` blocks, and the most words in one statement (each word is a level of
+    /// the tree). A full Junos configuration nests about a dozen levels. `[limits] max-depth` in
+    /// rulecheck.toml.
     pub max_depth: usize,
     /// Syntax errors reported per file before the rest are summarised in one finding.
     pub max_errors: usize,
@@ -284,7 +286,7 @@ impl Parser<'_, '_, '_> {
                         if !depth_reported {
                             self.errors.report(
                                 token.span,
-                                format!("blocks are nested deeper than {max_depth} levels; the contents are skipped"),
+                                format!("blocks are nested deeper than {max_depth} levels (the bound `[limits] max-depth`); the contents are skipped"),
                             );
                             depth_reported = true;
                         }
@@ -438,7 +440,7 @@ impl Parser<'_, '_, '_> {
             self.errors.report(
                 start.cover(words[words.len() - 1].span()),
                 format!(
-                    "a statement of {} words is longer than the {} accepted; it is skipped",
+                    "a statement of {} words is longer than the {} accepted (the bound `[limits] max-depth`); it is skipped",
                     words.len(),
                     self.max_depth
                 ),
@@ -648,7 +650,7 @@ impl Parser<'_, '_, '_> {
             self.errors.report(
                 verb.span.cover(end),
                 format!(
-                    "a command of {} words is longer than the {} accepted; it is skipped",
+                    "a command of {} words is longer than the {} accepted (the bound `[limits] max-depth`); it is skipped",
                     words.len(),
                     self.max_depth
                 ),

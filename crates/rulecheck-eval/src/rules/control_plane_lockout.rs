@@ -78,14 +78,36 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Some(binding_name) = first_filter else {
                 continue;
             };
-            let walk = analysis::walk(&terms, af, &lists);
+            let budget = cx.settings.bounds.analysis_budget;
+            let walk = analysis::walk(&terms, af, &lists, budget);
+            let sessions = sessions(cx, af);
+            // Too complex to decide: the check is not passed (an input list of several filters is walked
+            // as one, so the RC090 of each filter alone need not cover it).
+            let unanswered = |what: &str| {
+                super::analysis_limit::unanswered(
+                    binding_name.loc,
+                    &format!(
+                        "whether the lo0 input filter `{}` discards {what}",
+                        binding_name.text
+                    ),
+                    walk.budget,
+                )
+            };
             if walk.stopped_at.is_some() {
+                if !sessions.is_empty() {
+                    out.push(unanswered("the device's own sessions"));
+                }
                 continue;
             }
-            for session in sessions(cx, af) {
-                // Too complex to decide: not reported (RC090 covers filters whose analysis stops).
-                let accepted = analysis::accepted_within(&walk, &session.space);
-                if session.space.is_empty() || !accepted.is_ok_and(|a| a.is_empty()) {
+            for session in sessions {
+                if session.space.is_empty() {
+                    continue;
+                }
+                let Ok(accepted) = analysis::accepted_within(&walk, &session.space) else {
+                    out.push(unanswered(&session.what));
+                    continue;
+                };
+                if !accepted.is_empty() {
                     continue;
                 }
                 let mut d = Diagnostic::new(

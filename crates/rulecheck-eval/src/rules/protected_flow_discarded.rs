@@ -6,6 +6,7 @@ use rulecheck_syntax::{Code, Diagnostic};
 use crate::compile::address_set;
 use crate::packet::AddressFamily;
 use crate::report::witness;
+use crate::rules::analysis_limit::unanswered;
 use crate::space::{Cube, Field, HeaderSpace, IntervalSet};
 use crate::{Context, Protect};
 
@@ -99,11 +100,24 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     if term.verdict != Verdict::Discard || term.compiled.uncertain {
                         continue;
                     }
-                    let decided = walk.decided_must_within(index, &protected);
-                    let Some(w) = decided.ok().and_then(|d| d.witness()) else {
+                    let t = report.terms[index];
+                    let Ok(decided) = walk.decided_must_within(index, &protected) else {
+                        out.push(
+                            unanswered(
+                                t.name.loc,
+                                &format!(
+                                    "whether term `{}` discards protected traffic `{}`",
+                                    t.name.text, protect.name
+                                ),
+                                walk.budget,
+                            )
+                            .in_term(&report.filter.name.text, Some(&t.name.text)),
+                        );
                         continue;
                     };
-                    let t = report.terms[index];
+                    let Some(w) = decided.witness() else {
+                        continue;
+                    };
                     out.push(
                         Diagnostic::new(
                             Code::ProtectedFlowDiscarded,
@@ -118,8 +132,21 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     );
                 }
                 if walk.stopped_at.is_none() {
-                    let reaching = walk.remaining_within(&protected, true);
-                    if let Some(w) = reaching.ok().and_then(|r| r.witness()) {
+                    let Ok(reaching) = walk.remaining_within(&protected, true) else {
+                        out.push(
+                            unanswered(
+                                report.filter.name.loc,
+                                &format!(
+                                    "whether protected traffic `{}` reaches the end of filter `{}`",
+                                    protect.name, report.filter.name.text
+                                ),
+                                walk.budget,
+                            )
+                            .in_term(&report.filter.name.text, None),
+                        );
+                        continue;
+                    };
+                    if let Some(w) = reaching.witness() {
                         out.push(
                             Diagnostic::new(
                                 Code::ProtectedFlowDiscarded,
@@ -141,15 +168,29 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     // Without a defined order any overlapping route may win: the route's own space counts.
+                    let route = flow.routes[index];
                     let space = if flow.ordered() {
-                        walk.decided_must_within(index, &protected).ok()
+                        walk.decided_must_within(index, &protected)
                     } else {
-                        Some(term.compiled.space.intersect(&protected))
+                        Ok(term.compiled.space.intersect(&protected))
                     };
-                    let Some(w) = space.and_then(|s| s.witness()) else {
+                    let Ok(space) = space else {
+                        out.push(
+                            unanswered(
+                                route.name.loc,
+                                &format!(
+                                    "whether flow route `{}` discards protected traffic `{}`",
+                                    route.name.text, protect.name
+                                ),
+                                walk.budget,
+                            )
+                            .in_route(&route.name.text),
+                        );
                         continue;
                     };
-                    let route = flow.routes[index];
+                    let Some(w) = space.witness() else {
+                        continue;
+                    };
                     out.push(
                         Diagnostic::new(
                             Code::ProtectedFlowDiscarded,

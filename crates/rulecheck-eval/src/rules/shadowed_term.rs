@@ -37,6 +37,9 @@ pub struct Covered {
     pub shadowed: bool,
     /// A packet the rule matches and a blocker with a different action (else any blocker) decides.
     pub witness: Option<crate::packet::Packet>,
+    /// Whether every blocker was found. When the budget runs out first and no blocker found so far acts
+    /// differently, whether the rule is shadowed (an error) or only redundant is not known.
+    pub complete: bool,
 }
 
 /// The rules of a walked list that never decide a packet although they match some.
@@ -64,10 +67,11 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
         let mut blockers = Vec::new();
         let mut shadowed = false;
         let mut witness = None;
+        let mut complete = true;
         for walk in &live {
             // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
-            // decides nothing, stands, with the blockers found so far.
-            let _ = walk.deciders(&walk.terms[index].compiled.space, index, |j, example| {
+            // decides nothing, stands, with the blockers found so far; `complete` records the gap.
+            let found = walk.deciders(&walk.terms[index].compiled.space, index, |j, example| {
                 if !blockers.contains(&j) {
                     blockers.push(j);
                 }
@@ -80,6 +84,7 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
                 }
                 true
             });
+            complete &= found.is_ok();
         }
         blockers.sort_unstable();
         out.push(Covered {
@@ -87,6 +92,7 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
             blockers,
             shadowed,
             witness,
+            complete,
         });
     }
     out
@@ -109,6 +115,7 @@ fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
 
 /// Reports shadowed (RC301) and redundant (RC302) terms and flow routes.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let budget = cx.settings.bounds.analysis_budget;
     for report in &cx.filters {
         let names: Vec<(String, Loc, Verdict)> = report
             .terms
@@ -122,7 +129,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             out.push(
-                finding(&c, &names, "term", term.verdict())
+                finding(&c, &names, "term", term.verdict(), budget)
                     .in_term(&report.filter.name.text, Some(&term.name.text)),
             );
         }
@@ -135,7 +142,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .collect();
         for c in covered(&flow.walks) {
             let route = flow.routes[c.index];
-            out.push(finding(&c, &names, "flow route", route.verdict()).in_route(&route.name.text));
+            out.push(
+                finding(&c, &names, "flow route", route.verdict(), budget)
+                    .in_route(&route.name.text),
+            );
         }
     }
 }
@@ -145,9 +155,20 @@ fn finding(
     names: &[(String, Loc, Verdict)],
     kind: &str,
     verdict: Verdict,
+    budget: u64,
 ) -> Diagnostic {
     let (name, loc, _) = &names[c.index];
     let blockers = describe(names, &c.blockers);
+    if !c.shadowed && !c.complete {
+        // Fail closed: it may be shadowed (an error), so it is not reported as merely redundant.
+        return super::analysis_limit::unanswered(
+            *loc,
+            &format!(
+                "{kind} `{name}` never acts, but whether an earlier {kind} with a different action covers it"
+            ),
+            budget,
+        );
+    }
     let (code, message) = if c.shadowed {
         (
             Code::ShadowedTerm,
