@@ -4,6 +4,7 @@ use rulecheck_syntax::model::Verdict;
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
+use crate::index::BoxIndex;
 use crate::report::witness;
 use crate::space::Budget;
 
@@ -36,6 +37,18 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(walk) = report.walks.first() else {
             continue;
         };
+        // The boxes of the certain accepting and of the certain discarding terms, indexed apart: a term
+        // looks only among the terms of the other action, and one with none overlapping costs one query.
+        let by_action = |verdict: Verdict| {
+            BoxIndex::new(walk.terms.iter().enumerate().map(|(j, t)| {
+                if t.verdict == verdict && !t.compiled.uncertain {
+                    walk.index.boxes(j).to_vec()
+                } else {
+                    Vec::new()
+                }
+            }))
+        };
+        let (accepting, discarding) = (by_action(Verdict::Accept), by_action(Verdict::Discard));
         for (index, term) in walk.terms.iter().enumerate() {
             if term.verdict == Verdict::NextTerm
                 || term.example.is_none()
@@ -43,15 +56,16 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            let others = if term.verdict == Verdict::Accept {
+                &discarding
+            } else {
+                &accepting
+            };
             // The first earlier term with another action that decides part of this term's packets.
             let boxes = walk.index.boxes(index);
-            let found = walk.index.overlapping_in_order(boxes, index).find_map(|j| {
+            let found = others.overlapping_in_order(boxes, index).find_map(|j| {
                 let other = &walk.terms[j];
-                if other.verdict == Verdict::NextTerm
-                    || other.verdict == term.verdict
-                    || other.compiled.uncertain
-                    || !other.compiled.space.intersects(&term.compiled.space)
-                {
+                if !other.compiled.space.intersects(&term.compiled.space) {
                     return None;
                 }
                 let both = term.compiled.space.intersect(&other.compiled.space);
