@@ -112,58 +112,49 @@ impl Walk {
         must: bool,
         budget: &mut Budget,
     ) -> Result<Option<Packet>, BudgetExceeded> {
-        let mut holders = Vec::new();
         for probe in space.probes() {
-            holders.clear();
-            self.index
-                .overlapping(&[Bounds::point(&probe)], before, &mut holders);
-            let caught = holders.iter().any(|&j| {
-                let t = &self.terms[j];
-                t.terminates()
-                    && (must || !t.compiled.uncertain)
-                    && t.compiled.space.contains(&probe)
-            });
-            if !caught {
+            if !self.caught(&probe, before, must) {
                 return Ok(Some(probe));
             }
         }
         space.difference_all_example(self.blockers(space, before, must), budget)
     }
 
-    /// The certain terminating terms before `before` that decide part of `space`, in order: calls
-    /// `visit(j, packet)` for each, with a packet of `space` that term `j` decides, until `visit` returns
-    /// `false` or all of `space` is decided.
+    /// Whether a terminating term before `before` decides `packet` (a certain one, or with `must` any).
+    pub fn caught(&self, packet: &Packet, before: usize, must: bool) -> bool {
+        self.index.any_holding(&Bounds::point(packet), before, |j| {
+            let t = &self.terms[j];
+            t.terminates() && (must || !t.compiled.uncertain) && t.compiled.space.contains(packet)
+        })
+    }
+
+    /// The certain terminating terms before `before` that decide part of `space`, in order, each with
+    /// the smallest packet of `space` it decides.
     ///
-    /// One pass over the terms whose boxes meet `space`, removing each one's space from what is left of
-    /// it, so a term covered by a few earlier ones costs a few steps, not a pass over the filter per
-    /// earlier term.
+    /// Only the terms whose boxes meet `space` are looked at, and `space` is divided among them (see
+    /// [`HeaderSpace::first_holders`]), so a term covered piecemeal by hundreds of earlier ones does not
+    /// cost a pass over its remaining pieces per earlier term.
     pub fn deciders(
         &self,
         space: &HeaderSpace,
         before: usize,
-        mut visit: impl FnMut(usize, Packet) -> bool,
-    ) -> Result<(), BudgetExceeded> {
-        let mut budget = Budget::new(self.budget);
-        let boxes = Bounds::split_of(space.cubes());
-        let mut rest = space.clone();
-        for j in self.index.overlapping_in_order(&boxes, before) {
+    ) -> Result<Vec<(usize, Packet)>, BudgetExceeded> {
+        let mut earlier = Vec::new();
+        self.index
+            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        earlier.retain(|&j| {
             let term = &self.terms[j];
-            if !term.terminates() || term.compiled.uncertain {
-                continue;
-            }
-            if !rest.intersects(&term.compiled.space) {
-                continue;
-            }
-            let part = rest.intersect_bounded(&term.compiled.space, &mut budget)?;
-            let Some(example) = part.witness() else {
-                continue;
-            };
-            rest = rest.difference_bounded(&term.compiled.space, &mut budget)?;
-            if !visit(j, example) || rest.is_empty() {
-                break;
-            }
-        }
-        Ok(())
+            term.terminates() && !term.compiled.uncertain
+        });
+        let spaces: Vec<&HeaderSpace> = earlier
+            .iter()
+            .map(|&j| &self.terms[j].compiled.space)
+            .collect();
+        let found = space.first_holders(&spaces, &mut Budget::new(self.budget))?;
+        Ok(found
+            .into_iter()
+            .map(|(k, packet)| (earlier[k], packet))
+            .collect())
     }
 
     /// `space` minus what the terms before `before` decide.

@@ -255,6 +255,47 @@ impl BoxIndex {
         })
     }
 
+    /// Whether some rule before `before` whose box holds `point` satisfies `found`: a depth-first search
+    /// that stops at the first such rule, so a point held by many boxes costs the path to one of them.
+    pub fn any_holding(
+        &self,
+        point: &Bounds,
+        before: usize,
+        mut found: impl FnMut(usize) -> bool,
+    ) -> bool {
+        if self.nodes.is_empty() {
+            return false;
+        }
+        let mut stack = [0u32; 64];
+        let mut depth = 1;
+        while depth > 0 {
+            depth -= 1;
+            let node = &self.nodes[stack[depth] as usize];
+            if node.first as usize >= before || !node.bounds.intersects(point) {
+                continue;
+            }
+            match node.children {
+                // The tree halves at each level, so its depth stays far below the stack's size.
+                Some((left, right)) if depth + 2 <= stack.len() => {
+                    stack[depth] = right;
+                    stack[depth + 1] = left;
+                    depth += 2;
+                }
+                // A leaf, or (never in practice) a full stack: the node's boxes one by one.
+                _ => {
+                    for &b in &self.order[node.start as usize..node.end as usize] {
+                        let rule = self.owner[b as usize] as usize;
+                        if rule < before && self.boxes[b as usize].intersects(point) && found(rule)
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
     /// meets one of `query`.
     pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {

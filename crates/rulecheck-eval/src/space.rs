@@ -1192,6 +1192,97 @@ impl HeaderSpace {
     }
 }
 
+impl HeaderSpace {
+    /// Which of `others` take part of the space when each packet goes to the first of them that holds it
+    /// (as terms in a filter do), each with the smallest packet (in the order of
+    /// [`HeaderSpace::witness`]) it takes: `(position in others, packet)`, by position. Spaces of another
+    /// family take nothing.
+    ///
+    /// The space is divided as [`subtract_many`] divides it, so that each part only meets a few of the
+    /// others, and in each part the others are taken in order; a space covered piecemeal by hundreds of
+    /// others costs about `n log n` steps, not a pass over its pieces per other.
+    pub fn first_holders(
+        &self,
+        others: &[&HeaderSpace],
+        budget: &mut Budget,
+    ) -> Result<Vec<(usize, Packet)>, BudgetExceeded> {
+        let all: Vec<(usize, &Cube)> = others
+            .iter()
+            .enumerate()
+            .filter(|(_, other)| other.family == self.family)
+            .flat_map(|(k, other)| other.cubes.iter().map(move |cube| (k, cube)))
+            .collect();
+        let mut found = Vec::new();
+        let mut part = Vec::new();
+        for cube in &self.cubes {
+            part.clear();
+            part.extend(all.iter().filter(|(_, other)| cube.intersects(other)));
+            first_holders_in(cube.clone(), &part, &mut found, budget, 0)?;
+        }
+        // The smallest packet per holder.
+        found.sort_by(|(a, p), (b, q)| a.cmp(b).then_with(|| witness_cmp(p, q)));
+        found.dedup_by_key(|(k, _)| *k);
+        Ok(found
+            .into_iter()
+            .map(|(k, point)| (k, packet_at(self.family, &point)))
+            .collect())
+    }
+}
+
+/// Pushes onto `found`, for each of `others` (in order, all meeting `cube`) that takes part of `cube`, its
+/// position and the smallest point of one piece it takes.
+fn first_holders_in(
+    cube: Cube,
+    others: &[(usize, &Cube)],
+    found: &mut Vec<(usize, [u128; FIELDS])>,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<(), BudgetExceeded> {
+    // Nothing after the first that holds the whole cube takes any of it.
+    let others = match others.iter().position(|(_, other)| cube.is_subset(other)) {
+        Some(last) => &others[..=last],
+        None => others,
+    };
+    if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
+        let cubes: Vec<&Cube> = others.iter().map(|&(_, other)| other).collect();
+        if let Some((field, at)) = split_point(&cube, &cubes) {
+            budget.charge(1)?;
+            let below = IntervalSet::range(0, at - 1);
+            let above = IntervalSet::range(at, u128::MAX);
+            for half in [
+                cube.clone().restrict(field, &below),
+                cube.restrict(field, &above),
+            ] {
+                let part: Vec<(usize, &Cube)> = others
+                    .iter()
+                    .copied()
+                    .filter(|(_, other)| half.intersects(other))
+                    .collect();
+                first_holders_in(half, &part, found, budget, depth + 1)?;
+            }
+            return Ok(());
+        }
+    }
+    let mut pieces = vec![cube];
+    let mut next = Vec::new();
+    for &(k, other) in others {
+        if pieces.is_empty() {
+            break;
+        }
+        for piece in pieces.drain(..) {
+            match piece.intersection(other) {
+                Some(taken) => {
+                    found.push((k, taken.witness_point()));
+                    piece.difference_into(other, &mut next, budget)?;
+                }
+                None => next.push(piece),
+            }
+        }
+        std::mem::swap(&mut pieces, &mut next);
+    }
+    Ok(())
+}
+
 /// Cubes of a space [`HeaderSpace::probes`] takes points from.
 const PROBE_CUBES: usize = 4;
 

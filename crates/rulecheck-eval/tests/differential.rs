@@ -98,6 +98,27 @@ proptest! {
     }
 
     #[test]
+    fn deciders_are_the_terms_whose_decided_sets_meet_the_space(filter in any_length_filter()) {
+        let config = Config { filters: vec![filter], ..Config::default() };
+        let (_, walk) = walk_of(&config);
+        let decided: Vec<HeaderSpace> = (0..walk.terms.len()).map(|i| walk.decided(i).unwrap()).collect();
+        for (i, term) in walk.terms.iter().enumerate() {
+            let space = &term.compiled.space;
+            let found = walk.deciders(space, i).unwrap();
+            let expected: Vec<(usize, _)> = (0..i)
+                .filter(|&j| walk.terms[j].verdict != Verdict::NextTerm && !walk.terms[j].compiled.uncertain)
+                .filter_map(|j| decided[j].intersect(space).witness().map(|w| (j, w)))
+                .collect();
+            // The same terms, in order, each with the smallest packet of the space it decides.
+            prop_assert_eq!(&found, &expected, "term {}", i);
+            for (j, w) in &found {
+                let trace = interpret::run_filter(&config, &config.filters[0], w);
+                prop_assert_eq!(trace.decided_by, Decision::Term(*j));
+            }
+        }
+    }
+
+    #[test]
     fn a_covered_term_never_decides(filter in any_length_filter(), packets in prop::collection::vec(packet(), 1..60)) {
         let config = Config { filters: vec![filter], ..Config::default() };
         let (_, walk) = walk_of(&config);

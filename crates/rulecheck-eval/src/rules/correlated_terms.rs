@@ -69,10 +69,15 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     return None;
                 }
                 let both = term.compiled.space.intersect(&other.compiled.space);
+                // The reported packet is the smallest of the overlap `j` decides, as for every other
+                // witness: it depends on the rules only, not on which probe found the overlap. When no
+                // earlier term decides the overlap's smallest packet, that packet is it.
+                let smallest = both.witness()?;
+                if !walk.caught(&smallest, j, false) {
+                    return Some((j, smallest));
+                }
                 let mut budget = Budget::new(walk.budget);
                 let example = walk.example_after(&both, j, false, &mut budget).ok()??;
-                // The reported packet is the smallest of the overlap `j` decides, as for every other
-                // witness: it depends on the rules only, not on which probe found the overlap.
                 let smallest = walk
                     .decided_within(j, &both)
                     .ok()

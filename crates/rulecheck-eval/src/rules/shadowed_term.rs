@@ -70,8 +70,12 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
         let mut complete = true;
         for walk in &live {
             // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
-            // decides nothing, stands, with the blockers found so far; `complete` records the gap.
-            let found = walk.deciders(&walk.terms[index].compiled.space, index, |j, example| {
+            // decides nothing, stands; `complete` records the gap.
+            let Ok(found) = walk.deciders(&walk.terms[index].compiled.space, index) else {
+                complete = false;
+                continue;
+            };
+            for (j, example) in found {
                 if !blockers.contains(&j) {
                     blockers.push(j);
                 }
@@ -82,9 +86,7 @@ pub fn covered(walks: &[Walk]) -> Vec<Covered> {
                 } else if witness.is_none() {
                     witness = Some(example);
                 }
-                true
-            });
-            complete &= found.is_ok();
+            }
         }
         blockers.sort_unstable();
         out.push(Covered {
