@@ -11,13 +11,47 @@
 use crate::space::{Cube, FIELDS, Field};
 
 /// The smallest box (one closed range per field) around a set of cubes.
+///
+/// The addresses keep their 128 bits; every other field fits in 32 (the packet length is the widest),
+/// and a value above is saturated, which can only make a box larger. A box is a filter for the index,
+/// never an answer, so a larger one costs a candidate, not a wrong verdict. At 160 bytes instead of
+/// 416, and with the narrow fields side by side, testing two boxes is a few vector compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bounds {
-    lo: [u128; FIELDS],
-    hi: [u128; FIELDS],
+    /// Source and destination address: lowest and highest.
+    addresses: [(u128, u128); 2],
+    /// The other fields (and one unused slot, 0 in every box): lowest and highest.
+    lo: [u32; NARROW],
+    hi: [u32; NARROW],
+}
+
+/// Slots for the fields after the two addresses, rounded up to a multiple of four.
+const NARROW: usize = (FIELDS - 2).div_ceil(4) * 4;
+
+const _: () = assert!(
+    Field::SourceAddress.index() == 0 && Field::DestinationAddress.index() == 1,
+    "the addresses are the first two fields"
+);
+
+fn narrow(value: u128) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 impl Bounds {
+    /// The box of the points from `lo` to `hi`, field by field.
+    fn from_points(lo: &[u128; FIELDS], hi: &[u128; FIELDS]) -> Self {
+        let mut bounds = Self {
+            addresses: [(lo[0], hi[0]), (lo[1], hi[1])],
+            lo: [0; NARROW],
+            hi: [0; NARROW],
+        };
+        for i in 2..FIELDS {
+            bounds.lo[i - 2] = narrow(lo[i]);
+            bounds.hi[i - 2] = narrow(hi[i]);
+        }
+        bounds
+    }
+
     /// The box around `cubes`, or `None` if there is none or one is empty.
     pub fn of(cubes: &[Cube]) -> Option<Self> {
         let mut bounds: Option<Self> = None;
@@ -29,7 +63,7 @@ impl Bounds {
                 lo[field.index()] = set.first()?;
                 hi[field.index()] = set.last()?;
             }
-            let next = Self { lo, hi };
+            let next = Self::from_points(&lo, &hi);
             bounds = Some(match bounds {
                 Some(b) => b.join(&next),
                 None => next,
@@ -56,8 +90,7 @@ impl Bounds {
             let group = ranges.len().div_ceil(MAX_BOXES);
             for chunk in ranges.chunks(group.max(1)) {
                 let mut part = whole;
-                part.lo[field.index()] = chunk[0].0;
-                part.hi[field.index()] = chunk[chunk.len() - 1].1;
+                part.addresses[field.index()] = (chunk[0].0, chunk[chunk.len() - 1].1);
                 boxes.push(part);
             }
         }
@@ -71,33 +104,53 @@ impl Bounds {
     /// The box of one packet.
     pub fn point(packet: &crate::packet::Packet) -> Self {
         let values = Field::ALL.map(|field| field.value_of(packet));
-        Self {
-            lo: values,
-            hi: values,
-        }
+        Self::from_points(&values, &values)
     }
 
-    /// The range of `field`: lowest and highest value.
+    /// The range of `field`: lowest and highest value (saturated at `u32::MAX` but for addresses).
     pub fn range(&self, field: Field) -> (u128, u128) {
-        (self.lo[field.index()], self.hi[field.index()])
+        match field.index() {
+            i @ 0..2 => self.addresses[i],
+            i => (self.lo[i - 2].into(), self.hi[i - 2].into()),
+        }
     }
 
     /// Whether the boxes share a point.
     pub fn intersects(&self, other: &Self) -> bool {
-        (0..FIELDS).all(|i| self.lo[i] <= other.hi[i] && other.lo[i] <= self.hi[i])
+        // The addresses first: they tell most boxes apart. The narrow fields without branches, which
+        // the compiler turns into vector compares.
+        let [(a, b), (c, d)] = self.addresses;
+        let [(e, f), (g, h)] = other.addresses;
+        if a > f || e > b || c > h || g > d {
+            return false;
+        }
+        let mut meet = true;
+        for i in 0..NARROW {
+            meet &= self.lo[i] <= other.hi[i];
+            meet &= other.lo[i] <= self.hi[i];
+        }
+        meet
     }
 
     /// The smallest box around both.
     #[must_use]
     pub fn join(&self, other: &Self) -> Self {
+        let address = |i: usize| {
+            (
+                self.addresses[i].0.min(other.addresses[i].0),
+                self.addresses[i].1.max(other.addresses[i].1),
+            )
+        };
         Self {
+            addresses: [address(0), address(1)],
             lo: std::array::from_fn(|i| self.lo[i].min(other.lo[i])),
             hi: std::array::from_fn(|i| self.hi[i].max(other.hi[i])),
         }
     }
 
     fn center(&self, field: usize) -> u128 {
-        self.lo[field] / 2 + self.hi[field] / 2 + (self.lo[field] & self.hi[field] & 1)
+        let (lo, hi) = self.range(Field::ALL[field]);
+        lo / 2 + hi / 2 + (lo & hi & 1)
     }
 }
 
@@ -358,7 +411,10 @@ fn split_field(items: &[u32], boxes: &[Bounds]) -> usize {
         let median = centers[centers.len() / 2];
         let straddle = sample
             .iter()
-            .filter(|b| b.lo[field] < median && median <= b.hi[field])
+            .filter(|b| {
+                let (lo, hi) = b.range(Field::ALL[field]);
+                lo < median && median <= hi
+            })
             .count();
         centers.dedup();
         let distinct = centers.len();

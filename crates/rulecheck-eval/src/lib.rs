@@ -37,6 +37,25 @@ pub struct Context<'a> {
     pub flows: Vec<FlowReport<'a>>,
     /// What every filter and flow-route table costs in hardware.
     pub cost: cost::Cost<'a>,
+    /// Threads a check may use for work per filter (1: the calling thread only).
+    pub threads: usize,
+}
+
+impl Context<'_> {
+    /// `f` on every filter, on up to [`Context::threads`] threads, the findings in filter order: for the
+    /// checks whose work grows with the size of each filter.
+    pub fn per_filter(
+        &self,
+        out: &mut Vec<Diagnostic>,
+        f: impl Fn(&FilterReport<'_>, &mut Vec<Diagnostic>) + Sync,
+    ) {
+        let found = parallel_map(&self.filters, self.threads, |report| {
+            let mut found = Vec::new();
+            f(report, &mut found);
+            found
+        });
+        out.extend(found.into_iter().flatten());
+    }
 }
 
 /// Runs every check on one configuration, on as many threads as the machine has cores (at most
@@ -60,6 +79,7 @@ pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) 
         filters,
         flows,
         cost: cost::cost(config),
+        threads,
     };
     parallel_map(rules::CHECKS, threads, |check| {
         let mut out = Vec::new();

@@ -73,6 +73,7 @@ fn starved(
         filters,
         flows,
         cost: rulecheck_eval::cost::cost(config),
+        threads: 1,
     };
     let mut out = Vec::new();
     run(&cx, &mut out);

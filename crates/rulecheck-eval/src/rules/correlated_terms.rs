@@ -33,9 +33,9 @@ rule! {
 /// Reports, for each term with match conditions, the first earlier term with a different action that
 /// decides part of its packets.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for report in &cx.filters {
+    cx.per_filter(out, |report, out| {
         let Some(walk) = report.walks.first() else {
-            continue;
+            return;
         };
         // The boxes of the certain accepting and of the certain discarding terms, indexed apart: a term
         // looks only among the terms of the other action, and one with none overlapping costs one query.
@@ -103,5 +103,5 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_witness(witness(&overlap));
             out.push(d);
         }
-    }
+    });
 }

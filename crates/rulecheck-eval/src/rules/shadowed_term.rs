@@ -118,7 +118,7 @@ fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
 /// Reports shadowed (RC301) and redundant (RC302) terms and flow routes.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let budget = cx.settings.bounds.analysis_budget;
-    for report in &cx.filters {
+    cx.per_filter(out, |report, out| {
         let names: Vec<(String, Loc, Verdict)> = report
             .terms
             .iter()
@@ -135,7 +135,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .in_term(&report.filter.name.text, Some(&term.name.text)),
             );
         }
-    }
+    });
     for flow in cx.flows.iter().filter(|f| f.ordered()) {
         let names: Vec<(String, Loc, Verdict)> = flow
             .routes
