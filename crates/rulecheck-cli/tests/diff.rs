@@ -400,3 +400,32 @@ fn git_diff_in_ci_formats_names_the_checkout_files_by_their_paths() {
     assert_eq!(diagnostics(&json)[0]["file"], "HEAD:rules/edge.conf");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn a_change_to_a_prefix_list_alone_is_found() {
+    // The terms read the same on both sides; what they match changed with the list they name.
+    let dir = scratch("prefix-list-only");
+    let config = |extra: &str| {
+        format!(
+            "policy-options {{ prefix-list blocked {{ 192.0.2.0/24; {extra} }} }}
+firewall {{ family inet {{ filter edge {{
+    term block {{ from {{ source-prefix-list {{ blocked; }} }} then discard; }}
+    term rest {{ then accept; }}
+}} }} }}
+"
+        )
+    };
+    std::fs::write(dir.join("old.conf"), config("")).unwrap();
+    std::fs::write(dir.join("new.conf"), config("198.51.100.0/24;")).unwrap();
+    let output = rulecheck(&dir, &["diff", "--format", "json", "old.conf", "new.conf"]);
+    let found = diagnostics(&report(&output));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "RC502");
+    let source = found[0]["witness"]["source"]
+        .as_str()
+        .expect("a witness source");
+    assert!(
+        in_prefix(source, Ipv4Addr::new(198, 51, 100, 0), 24),
+        "{source}"
+    );
+}

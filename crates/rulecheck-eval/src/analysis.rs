@@ -7,7 +7,7 @@
 //! a second set, `remaining_must`, shrinks by it as if it matched everything (what must still arrive).
 //! Every verdict comes from these exact sets; witnesses are members of them.
 
-use rulecheck_syntax::model::{Config, Family, Filter, Term, Verdict};
+use rulecheck_syntax::model::{Condition, Config, Family, Filter, Term, Verdict};
 
 use crate::compile::{self, Compiled, PrefixLists};
 use crate::index::{Bounds, BoxIndex};
@@ -216,6 +216,8 @@ pub trait Rule {
     fn compile(&self, family: AddressFamily, lists: &PrefixLists<'_>) -> Compiled;
     /// Its verdict.
     fn verdict(&self) -> Verdict;
+    /// Its match conditions, as written.
+    fn conditions(&self) -> &[Condition];
 }
 
 impl Rule for &Term {
@@ -224,6 +226,9 @@ impl Rule for &Term {
     }
     fn verdict(&self) -> Verdict {
         Term::verdict(self)
+    }
+    fn conditions(&self) -> &[Condition] {
+        &self.conditions
     }
 }
 
@@ -240,6 +245,9 @@ impl Rule for &rulecheck_syntax::model::FlowRoute {
     }
     fn verdict(&self) -> Verdict {
         rulecheck_syntax::model::FlowRoute::verdict(self)
+    }
+    fn conditions(&self) -> &[Condition] {
+        &self.conditions
     }
 }
 

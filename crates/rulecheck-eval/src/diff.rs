@@ -26,7 +26,9 @@
 //! comparison then counts only what is certain: a packet is newly discarded when it was certainly accepted
 //! before and cannot be accepted after. Such filters are named in [`Outcome::notes`].
 
-use rulecheck_syntax::model::{Config, Family, Filter, FlowRoute, FlowTable, Term, Verdict};
+use rulecheck_syntax::model::{
+    AddressEntry, Condition, Config, Family, Filter, FlowRoute, FlowTable, Term, Values, Verdict,
+};
 use rulecheck_syntax::{Code, Diagnostic, Loc};
 
 use crate::Settings;
@@ -144,6 +146,67 @@ fn compile_all<R: Rule>(rules: &[R], family: AddressFamily, config: &Config) -> 
             verdict: r.verdict(),
         })
         .collect()
+}
+
+/// Whether two rule lists say the same, read as written: rule by rule the same verdict and the same
+/// conditions (where they are written aside), the prefix lists they name holding the same entries. Then
+/// every packet meets the same fate on both sides and the lists need not be compiled; lists that differ
+/// only in form (values reordered, say) are compiled and compared as sets.
+fn same_rules<R: Rule>(
+    old: &[R],
+    new: &[R],
+    old_lists: &PrefixLists<'_>,
+    new_lists: &PrefixLists<'_>,
+) -> bool {
+    old.len() == new.len()
+        && old.iter().zip(new).all(|(a, b)| {
+            a.verdict() == b.verdict()
+                && a.conditions().len() == b.conditions().len()
+                && a.conditions()
+                    .iter()
+                    .zip(b.conditions())
+                    .all(|(x, y)| same_condition(x, y, old_lists, new_lists))
+        })
+}
+
+fn same_condition(
+    a: &Condition,
+    b: &Condition,
+    old_lists: &PrefixLists<'_>,
+    new_lists: &PrefixLists<'_>,
+) -> bool {
+    let same_entries = |x: &[AddressEntry], y: &[AddressEntry]| {
+        x.len() == y.len()
+            && x.iter()
+                .zip(y)
+                .all(|(p, q)| p.address == q.address && p.except == q.except)
+    };
+    a.field == b.field
+        && a.except == b.except
+        && match (&a.values, &b.values) {
+            (Values::Addresses(x), Values::Addresses(y)) => same_entries(x, y),
+            (Values::PrefixLists(x), Values::PrefixLists(y)) => {
+                x.len() == y.len()
+                    && x.iter().zip(y).all(|(p, q)| {
+                        p.except == q.except
+                            && p.name.text == q.name.text
+                            && match (old_lists.get(&p.name.text), new_lists.get(&q.name.text)) {
+                                (None, None) | (Some(None), Some(None)) => true,
+                                (Some(Some(x)), Some(Some(y))) => same_entries(x, y),
+                                _ => false,
+                            }
+                    })
+            }
+            (Values::Ranges(x), Values::Ranges(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p.lo, p.hi) == (q.lo, q.hi))
+            }
+            (Values::Bits(x), Values::Bits(y)) => x == y,
+            (Values::Fragments(x), Values::Fragments(y)) => x == y,
+            (Values::Opaque(x), Values::Opaque(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.text == q.text)
+            }
+            _ => false,
+        }
 }
 
 fn same(a: &Compiled1, b: &Compiled1) -> bool {
@@ -322,6 +385,14 @@ fn compare_filter(
 ) {
     let old_terms = analysis::expand_terms(old_config, before);
     let new_terms = analysis::expand_terms(new_config, after);
+    if same_rules(
+        &old_terms,
+        &new_terms,
+        &PrefixLists::new(old_config),
+        &PrefixLists::new(new_config),
+    ) {
+        return;
+    }
     let names = |terms: &[&Term]| -> Vec<Named> {
         terms
             .iter()
@@ -374,6 +445,14 @@ fn compare_flows(
 ) {
     let old_routes = before.map(flow_order::ordered).unwrap_or_default();
     let new_routes = after.map(flow_order::ordered).unwrap_or_default();
+    if same_rules(
+        &old_routes,
+        &new_routes,
+        &PrefixLists::new(old_config),
+        &PrefixLists::new(new_config),
+    ) {
+        return;
+    }
     let names = |routes: &[&FlowRoute]| -> Vec<Named> {
         routes
             .iter()
