@@ -156,6 +156,8 @@ impl Bounds {
 
 /// Most boxes [`Bounds::split_of`] gives one space.
 pub const MAX_BOXES: usize = 32;
+/// Boxes per block of [`BoxIndex::overlapping_in_order`].
+const BLOCK: usize = 32;
 /// Boxes in a leaf.
 const LEAF: usize = 8;
 /// Boxes looked at to choose a split field.
@@ -173,37 +175,45 @@ struct Node {
     children: Option<(u32, u32)>,
 }
 
-/// The boxes of a rule list, indexed.
+/// The boxes of a rule list in rule order, with the box around every [`BLOCK`] of them: the earliest
+/// rules that overlap a query are found by a scan that stops when the caller does.
 #[derive(Clone, Debug, Default)]
-pub struct BoxIndex {
+pub struct RuleBoxes {
     /// Every box; rule `i` has `boxes[starts[i]..starts[i + 1]]`.
     boxes: Vec<Bounds>,
     starts: Vec<u32>,
     /// The rule of each box.
     owner: Vec<u32>,
+    /// The box around each [`BLOCK`] boxes.
+    blocks: Vec<Bounds>,
+}
+
+/// The boxes of a rule list, indexed.
+#[derive(Clone, Debug, Default)]
+pub struct BoxIndex {
+    rules: RuleBoxes,
     /// Box numbers, in tree order.
     order: Vec<u32>,
     nodes: Vec<Node>,
 }
 
-impl BoxIndex {
-    /// Indexes the rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
+impl RuleBoxes {
+    /// The rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
     pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
-        let mut index = Self::default();
-        index.starts.push(0);
+        let mut list = Self::default();
+        list.starts.push(0);
         for (i, boxes) in rules.into_iter().enumerate() {
-            index
-                .owner
+            list.owner
                 .extend(std::iter::repeat_n(i as u32, boxes.len()));
-            index.boxes.extend(boxes);
-            index.starts.push(index.boxes.len() as u32);
+            list.boxes.extend(boxes);
+            list.starts.push(list.boxes.len() as u32);
         }
-        index.order = (0..index.boxes.len() as u32).collect();
-        if !index.order.is_empty() {
-            index.nodes.reserve(2 * index.order.len() / LEAF + 1);
-            index.build(0, index.order.len());
-        }
-        index
+        list.blocks = list
+            .boxes
+            .chunks(BLOCK)
+            .map(|block| block[1..].iter().fold(block[0], |h, b| h.join(b)))
+            .collect();
+        list
     }
 
     /// The boxes of rule `i` (empty if it matches nothing).
@@ -224,10 +234,86 @@ impl BoxIndex {
         self.len() == 0
     }
 
+    /// The rules before `before` with a box that meets one of `query`, in increasing order and once each,
+    /// found lazily: a caller that stops early pays only for the boxes up to the last rule it took.
+    ///
+    /// The boxes are scanned in rule order, a block of [`BLOCK`] at a time skipped when the box around
+    /// the block misses the query. The tree would visit fewer boxes, but not in rule order: to be sure
+    /// of the first rule it must look at every subtree holding an earlier rule, which in a filter of
+    /// overlapping terms is most of them.
+    pub fn overlapping_in_order<'a>(
+        &'a self,
+        query: &'a [Bounds],
+        before: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let hull = query
+            .split_first()
+            .map(|(b, rest)| rest.iter().fold(*b, |h, q| h.join(q)));
+        let meets = move |bounds: &Bounds| {
+            hull.is_some_and(|h| h.intersects(bounds))
+                && (query.len() == 1 || query.iter().any(|q| bounds.intersects(q)))
+        };
+        let end = self.starts[before.min(self.len())] as usize;
+        let mut next = 0;
+        let mut last = None;
+        std::iter::from_fn(move || {
+            while next < end {
+                if next % BLOCK == 0 && !meets(&self.blocks[next / BLOCK]) {
+                    next += BLOCK;
+                    continue;
+                }
+                let b = next;
+                next += 1;
+                let rule = self.owner[b];
+                if last != Some(rule) && meets(&self.boxes[b]) {
+                    last = Some(rule);
+                    return Some(rule as usize);
+                }
+            }
+            None
+        })
+    }
+}
+
+impl BoxIndex {
+    /// Indexes the rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
+    pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
+        let mut index = Self {
+            rules: RuleBoxes::new(rules),
+            ..Self::default()
+        };
+        index.order = (0..index.rules.boxes.len() as u32).collect();
+        if !index.order.is_empty() {
+            index.nodes.reserve(2 * index.order.len() / LEAF + 1);
+            index.build(0, index.order.len());
+        }
+        index
+    }
+
+    /// The rules' boxes in rule order.
+    pub fn rules(&self) -> &RuleBoxes {
+        &self.rules
+    }
+
+    /// The boxes of rule `i` (empty if it matches nothing).
+    pub fn boxes(&self, i: usize) -> &[Bounds] {
+        self.rules.boxes(i)
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Builds the subtree over `order[start..end]` and returns its node's index.
     fn build(&mut self, start: usize, end: usize) -> u32 {
         let items = &mut self.order[start..end];
-        let (boxes, owner) = (&self.boxes, &self.owner);
+        let (boxes, owner) = (&self.rules.boxes, &self.rules.owner);
         let mut bounds = boxes[items[0] as usize];
         let mut first = owner[items[0] as usize];
         for &b in &items[1..] {
@@ -252,60 +338,6 @@ impl BoxIndex {
         let right = self.build(start + mid, end);
         self.nodes[id as usize].children = Some((left, right));
         id
-    }
-
-    /// The rules before `before` with a box that meets one of `query`, in increasing order and once each,
-    /// found lazily: a caller that stops early pays only for the rules it took (and the nodes visited to
-    /// find them). Nodes are visited smallest rule first, which the `first` of each node makes exact.
-    pub fn overlapping_in_order<'a>(
-        &'a self,
-        query: &'a [Bounds],
-        before: usize,
-    ) -> impl Iterator<Item = usize> + 'a {
-        use std::cmp::Reverse;
-        use std::collections::BinaryHeap;
-        // (rule or smallest rule below, node or box, whether it is a box)
-        let mut heap: BinaryHeap<Reverse<(u32, u32, bool)>> = BinaryHeap::new();
-        if let Some(root) = self.nodes.first() {
-            heap.push(Reverse((root.first, 0, false)));
-        }
-        let mut last = None;
-        std::iter::from_fn(move || {
-            while let Some(Reverse((key, id, is_box))) = heap.pop() {
-                if key as usize >= before {
-                    return None;
-                }
-                if is_box {
-                    if last != Some(key) {
-                        last = Some(key);
-                        return Some(key as usize);
-                    }
-                    continue;
-                }
-                let node = &self.nodes[id as usize];
-                if !query.iter().any(|q| node.bounds.intersects(q)) {
-                    continue;
-                }
-                match node.children {
-                    Some((left, right)) => {
-                        for child in [left, right] {
-                            heap.push(Reverse((self.nodes[child as usize].first, child, false)));
-                        }
-                    }
-                    None => {
-                        for &b in &self.order[node.start as usize..node.end as usize] {
-                            let rule = self.owner[b as usize];
-                            if (rule as usize) < before
-                                && query.iter().any(|q| self.boxes[b as usize].intersects(q))
-                            {
-                                heap.push(Reverse((rule, b, true)));
-                            }
-                        }
-                    }
-                }
-            }
-            None
-        })
     }
 
     /// Whether some rule before `before` whose box holds `point` satisfies `found`: a depth-first search
@@ -337,8 +369,10 @@ impl BoxIndex {
                 // A leaf, or (never in practice) a full stack: the node's boxes one by one.
                 _ => {
                     for &b in &self.order[node.start as usize..node.end as usize] {
-                        let rule = self.owner[b as usize] as usize;
-                        if rule < before && self.boxes[b as usize].intersects(point) && found(rule)
+                        let rule = self.rules.owner[b as usize] as usize;
+                        if rule < before
+                            && self.rules.boxes[b as usize].intersects(point)
+                            && found(rule)
                         {
                             return true;
                         }
@@ -371,8 +405,8 @@ impl BoxIndex {
                     }
                     None => {
                         for &b in &self.order[node.start as usize..node.end as usize] {
-                            let rule = self.owner[b as usize] as usize;
-                            if rule < before && self.boxes[b as usize].intersects(q) {
+                            let rule = self.rules.owner[b as usize] as usize;
+                            if rule < before && self.rules.boxes[b as usize].intersects(q) {
                                 out.push(rule);
                             }
                         }
@@ -473,7 +507,7 @@ mod tests {
             index.overlapping(query, i, &mut found);
             let expected: Vec<usize> = (0..i).filter(|&j| meets(&rules[j], query)).collect();
             assert_eq!(found, expected, "rule {i}");
-            let lazily: Vec<usize> = index.overlapping_in_order(query, i).collect();
+            let lazily: Vec<usize> = index.rules().overlapping_in_order(query, i).collect();
             assert_eq!(lazily, expected, "rule {i}, in order");
         }
     }

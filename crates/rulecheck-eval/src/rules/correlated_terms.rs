@@ -4,7 +4,7 @@ use rulecheck_syntax::model::Verdict;
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
-use crate::index::BoxIndex;
+use crate::index::RuleBoxes;
 use crate::report::witness;
 use crate::space::Budget;
 
@@ -37,10 +37,11 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(walk) = report.walks.first() else {
             return;
         };
-        // The boxes of the certain accepting and of the certain discarding terms, indexed apart: a term
-        // looks only among the terms of the other action, and one with none overlapping costs one query.
+        // The boxes of the certain accepting and of the certain discarding terms, apart: a term looks only
+        // among the terms of the other action, earliest first, and stops at the first that decides part
+        // of its packets.
         let by_action = |verdict: Verdict| {
-            BoxIndex::new(walk.terms.iter().enumerate().map(|(j, t)| {
+            RuleBoxes::new(walk.terms.iter().enumerate().map(|(j, t)| {
                 if t.verdict == verdict && !t.compiled.uncertain {
                     walk.index.boxes(j).to_vec()
                 } else {
