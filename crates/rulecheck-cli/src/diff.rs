@@ -100,22 +100,63 @@ pub fn compare(
     loaded: &Loaded,
     sources: &mut SourceMap,
 ) -> Compared {
+    compare_units(Some(old), new, merge, false, loaded, sources)
+}
+
+/// What the pre-push hook checks: each file of `new` linted as `rulecheck lint` lints it, and compared
+/// with `old` when there is one (a new branch has nothing to compare with). Each file is read once for
+/// both.
+pub fn lint_and_compare(
+    old: Option<&Snapshot>,
+    new: &Snapshot,
+    loaded: &Loaded,
+    sources: &mut SourceMap,
+) -> Compared {
+    compare_units(old, new, false, true, loaded, sources)
+}
+
+/// [`compare`], and with `lint` every check on the new side as well.
+fn compare_units(
+    old: Option<&Snapshot>,
+    new: &Snapshot,
+    merge: bool,
+    lint: bool,
+    loaded: &Loaded,
+    sources: &mut SourceMap,
+) -> Compared {
     let settings = &loaded.settings;
     let mut diagnostics = Vec::new();
     let mut ignored = Vec::new();
-    let old_units = units(old, merge, sources, &mut ignored);
+    let old_units = old.map_or_else(Vec::new, |old| units(old, merge, sources, &mut ignored));
     let new_units = units(new, merge, sources, &mut diagnostics);
     let mut summary = Vec::new();
-    let parse =
-        |files: &[FileId]| rulecheck_syntax::parse_unit(sources, files, loaded.limits.parse);
     let mut keys: Vec<&String> = old_units.iter().chain(&new_units).map(|(k, _)| k).collect();
     keys.sort();
     keys.dedup();
     for key in keys {
         let before = old_units.iter().find(|(k, _)| k == key);
         let after = new_units.iter().find(|(k, _)| k == key);
-        let old_parsed = before.map(|(_, files)| parse(files));
-        let new_parsed = after.map(|(_, files)| parse(files));
+        let old_parsed = before
+            .map(|(_, files)| rulecheck_syntax::parse_unit(sources, files, loaded.limits.parse));
+        let new_config = after.map(|(_, files)| {
+            if lint {
+                let (config, found) = crate::run::lint_unit(sources, files, loaded);
+                diagnostics.extend(found);
+                config
+            } else {
+                let parsed = rulecheck_syntax::parse_unit(sources, files, loaded.limits.parse);
+                diagnostics.extend(
+                    parsed
+                        .diagnostics
+                        .into_iter()
+                        .filter(|d| d.code == Code::SyntaxError),
+                );
+                parsed.config
+            }
+        });
+        if old.is_none() {
+            continue;
+        }
         let name = |unit: Option<&(String, Vec<FileId>)>| {
             unit.map(|(_, files)| sources.get(files[0]).name.clone())
                 .unwrap_or_default()
@@ -137,18 +178,9 @@ pub fn compare(
                 ));
             }
         }
-        if let Some(parsed) = &new_parsed {
-            diagnostics.extend(
-                parsed
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.code == Code::SyntaxError)
-                    .cloned(),
-            );
-        }
         let empty = Config::default();
         let old_config = old_parsed.as_ref().map_or(&empty, |p| &p.config);
-        let new_config = new_parsed.as_ref().map_or(&empty, |p| &p.config);
+        let new_config = new_config.as_ref().unwrap_or(&empty);
         let outcome = rulecheck_eval::diff::diff(old_config, new_config, settings);
         summarise(&outcome, sources, &mut summary);
         diagnostics.extend(outcome.diagnostics);
@@ -157,7 +189,7 @@ pub fn compare(
 }
 
 /// Applies severities, sorts and deduplicates.
-pub fn finish(diagnostics: Vec<Diagnostic>, summary: Vec<String>, settings: &Settings) -> Compared {
+fn finish(diagnostics: Vec<Diagnostic>, summary: Vec<String>, settings: &Settings) -> Compared {
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter_map(|mut d| {

@@ -27,13 +27,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rulecheck_syntax::{Diagnostic, FileId, SourceMap};
+use rulecheck_syntax::SourceMap;
 
 use crate::args::{FailOn, HookCommand};
-use crate::diff::{self, Compared, Snapshot};
+use crate::diff::{self, Compared};
 use crate::git;
 use crate::run::{Error, exit_code};
-use crate::settings::Loaded;
 
 /// The line that marks a hook as written by rulecheck (so that installing again replaces it).
 const MARKER: &str = "# rulecheck pre-push hook: installed by `rulecheck hook install`";
@@ -258,42 +257,10 @@ pub fn plan(update: &RefUpdate, remote: &str) -> Result<Option<Plan>, Error> {
 pub fn check(plan: &Plan, sources: &mut SourceMap) -> Result<Compared, Error> {
     let (new, loaded) = git::snapshot(&plan.commit, "", None)?;
     let old = match &plan.base {
-        Some(base) => git::snapshot(base, git::short(base), None)?.0,
-        None => Snapshot::default(),
+        Some(base) => Some(git::snapshot(base, git::short(base), None)?.0),
+        None => None,
     };
-    let settings = &loaded.settings;
-    let mut diagnostics = lint(&new, &loaded, sources);
-    let mut summary = Vec::new();
-    if plan.base.is_some() {
-        let compared = diff::compare(&old, &new, false, &loaded, sources);
-        diagnostics.extend(compared.diagnostics);
-        summary = compared.summary;
-    }
-    Ok(diff::finish(diagnostics, summary, settings))
-}
-
-/// Lint of each file of `snapshot` as one configuration, as `rulecheck lint` does.
-fn lint(snapshot: &Snapshot, loaded: &Loaded, sources: &mut SourceMap) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    let mut ids: Vec<FileId> = Vec::new();
-    for file in &snapshot.files {
-        let (text, invalid_at) = rulecheck_syntax::source::decode(file.bytes.clone());
-        let id = sources.add(rulecheck_syntax::SourceFile::new(file.name.clone(), text));
-        if let Some(at) = invalid_at {
-            diagnostics.push(Diagnostic::new(
-                rulecheck_syntax::Code::SyntaxError,
-                rulecheck_syntax::Loc::new(id, rulecheck_syntax::Span::new(at, at + 1)),
-                "the file is not valid UTF-8 here: configuration is text",
-            ));
-        }
-        ids.push(id);
-    }
-    for id in ids {
-        let parsed = rulecheck_syntax::parse_unit(sources, &[id], loaded.limits.parse);
-        diagnostics.extend(parsed.diagnostics);
-        diagnostics.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
-    }
-    diagnostics
+    Ok(diff::lint_and_compare(old.as_ref(), &new, &loaded, sources))
 }
 
 /// What the pre-commit framework passes to a pre-push hook, from its environment variables. Empty values

@@ -241,6 +241,22 @@ pub fn load(input: &InputArgs) -> Result<(Loaded, Read), Error> {
     Ok((loaded, read))
 }
 
+/// Parses `unit` (files read as one configuration) and runs every check on it, inline suppressions
+/// applied: what `rulecheck lint` finds in it, before the severity overrides. Returns the configuration
+/// too, for callers that go on to compare it.
+pub fn lint_unit(
+    sources: &SourceMap,
+    unit: &[FileId],
+    loaded: &Loaded,
+) -> (rulecheck_syntax::model::Config, Vec<Diagnostic>) {
+    let parsed = rulecheck_syntax::parse_unit(sources, unit, loaded.limits.parse);
+    let mut found = parsed.diagnostics;
+    found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+    // Before the severity overrides: a code turned off still counts as used by its suppressions.
+    let found = suppress::apply(&parsed.config.suppressions, found);
+    (parsed.config, found)
+}
+
 /// Parses and checks the inputs.
 pub fn check(read: Read, loaded: &Loaded) -> Checked {
     let Read {
@@ -249,11 +265,7 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
         units,
     } = read;
     for unit in units {
-        let parsed = rulecheck_syntax::parse_unit(&sources, &unit, loaded.limits.parse);
-        let mut found = parsed.diagnostics;
-        found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
-        // Before the severity overrides: a code turned off still counts as used by its suppressions.
-        diagnostics.extend(suppress::apply(&parsed.config.suppressions, found));
+        diagnostics.extend(lint_unit(&sources, &unit, loaded).1);
     }
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()

@@ -409,3 +409,37 @@ fn the_pre_commit_manifest_runs_the_hook_at_the_pre_push_stage() {
         );
     }
 }
+
+#[test]
+fn the_hook_honours_inline_suppressions_as_lint_does() {
+    let sandbox = Sandbox::new("suppressed");
+    let (work, remote) = repository(&sandbox);
+    let config = |comment: &str| {
+        format!(
+            "firewall {{ family inet {{ filter edge {{
+    term allow-web {{ from {{ protocol tcp; destination-port 443; }} then accept; }}
+    {comment}
+    term block-web {{ from {{ protocol tcp; destination-port 443; }} then discard; }}
+    term rest {{ then accept; }}
+}} }} }}
+"
+        )
+    };
+    let file = sandbox.root.join("edge.conf");
+    // Unsuppressed, the shadowed term (RC301, an error) blocks the push.
+    std::fs::write(&file, config("")).unwrap();
+    commit_file(&sandbox, &work, &file, "rules/edge.conf", "shadowed term");
+    let push = sandbox.command("git", &work, &["push", "origin", "main"]);
+    assert!(!push.status.success(), "{}", text(&push));
+    assert!(text(&push).contains("RC301"), "{}", text(&push));
+    // With a reasoned suppression it is the author's decision, and the push goes through.
+    std::fs::write(
+        &file,
+        config("/* rulecheck: allow RC301 reason: kept until the web tier moves */"),
+    )
+    .unwrap();
+    let head = commit_file(&sandbox, &work, &file, "rules/edge.conf", "suppressed");
+    let push = sandbox.command("git", &work, &["push", "origin", "main"]);
+    assert!(push.status.success(), "{}", text(&push));
+    assert_eq!(remote_ref(&sandbox, &remote, "refs/heads/main"), Some(head));
+}

@@ -132,20 +132,49 @@ pub fn diff(old: &Config, new: &Config, settings: &Settings) -> Outcome {
 }
 
 /// One rule compiled in one family.
+#[derive(Clone)]
 struct Compiled1 {
     compiled: Compiled,
     verdict: Verdict,
 }
 
-fn compile_all<R: Rule>(rules: &[R], family: AddressFamily, config: &Config) -> Vec<Compiled1> {
-    let lists = PrefixLists::new(config);
-    rules
+/// Both rule lists compiled. A change usually leaves most rules as they were: the rules of the old list
+/// that read the same as their counterpart in the new one, at the start and at the end, are not compiled
+/// again.
+fn compile_both<R: Rule>(
+    old: &[R],
+    new: &[R],
+    family: AddressFamily,
+    (old_config, new_config): (&Config, &Config),
+) -> (Vec<Compiled1>, Vec<Compiled1>) {
+    let (old_lists, new_lists) = (PrefixLists::new(old_config), PrefixLists::new(new_config));
+    let compile = |r: &R, lists: &PrefixLists<'_>| Compiled1 {
+        compiled: r.compile(family, lists),
+        verdict: r.verdict(),
+    };
+    let new_compiled: Vec<Compiled1> = new.iter().map(|r| compile(r, &new_lists)).collect();
+    let same = |a: &R, b: &R| same_rule(a, b, &old_lists, &new_lists);
+    let prefix = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
+    let suffix = old[prefix..]
         .iter()
-        .map(|r| Compiled1 {
-            compiled: r.compile(family, &lists),
-            verdict: r.verdict(),
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| same(a, b))
+        .count();
+    let old_compiled = old
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            if k < prefix {
+                new_compiled[k].clone()
+            } else if k >= old.len() - suffix {
+                new_compiled[k + new.len() - old.len()].clone()
+            } else {
+                compile(r, &old_lists)
+            }
         })
-        .collect()
+        .collect();
+    (old_compiled, new_compiled)
 }
 
 /// Whether two rule lists say the same, read as written: rule by rule the same verdict and the same
@@ -159,14 +188,25 @@ fn same_rules<R: Rule>(
     new_lists: &PrefixLists<'_>,
 ) -> bool {
     old.len() == new.len()
-        && old.iter().zip(new).all(|(a, b)| {
-            a.verdict() == b.verdict()
-                && a.conditions().len() == b.conditions().len()
-                && a.conditions()
-                    .iter()
-                    .zip(b.conditions())
-                    .all(|(x, y)| same_condition(x, y, old_lists, new_lists))
-        })
+        && old
+            .iter()
+            .zip(new)
+            .all(|(a, b)| same_rule(a, b, old_lists, new_lists))
+}
+
+/// Whether two rules say the same, read as written (see [`same_rules`]).
+fn same_rule<R: Rule>(
+    a: &R,
+    b: &R,
+    old_lists: &PrefixLists<'_>,
+    new_lists: &PrefixLists<'_>,
+) -> bool {
+    a.verdict() == b.verdict()
+        && a.conditions().len() == b.conditions().len()
+        && a.conditions()
+            .iter()
+            .zip(b.conditions())
+            .all(|(x, y)| same_condition(x, y, old_lists, new_lists))
 }
 
 fn same_condition(
@@ -412,17 +452,19 @@ fn compare_filter(
         say_family: after.family == Family::Any,
     };
     for &family in analysis::families(after.family) {
+        let (old_compiled, new_compiled) =
+            compile_both(&old_terms, &new_terms, family, (old_config, new_config));
         compare_lists(
             &subject,
             family,
             (
-                &compile_all(&old_terms, family, old_config),
+                &old_compiled,
                 names(&old_terms),
                 Some(before.name.loc),
                 &run_old,
             ),
             (
-                &compile_all(&new_terms, family, new_config),
+                &new_compiled,
                 names(&new_terms),
                 Some(after.name.loc),
                 &run_new,
@@ -475,21 +517,13 @@ fn compare_flows(
         say_family: true,
     };
     for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+        let (old_compiled, new_compiled) =
+            compile_both(&old_routes, &new_routes, family, (old_config, new_config));
         compare_lists(
             &subject,
             family,
-            (
-                &compile_all(&old_routes, family, old_config),
-                names(&old_routes),
-                None,
-                &run_old,
-            ),
-            (
-                &compile_all(&new_routes, family, new_config),
-                names(&new_routes),
-                None,
-                &run_new,
-            ),
+            (&old_compiled, names(&old_routes), None, &run_old),
+            (&new_compiled, names(&new_routes), None, &run_new),
             settings,
             out,
         );

@@ -917,7 +917,13 @@ impl HeaderSpace {
         cubes: impl IntoIterator<Item = &'a Cube>,
         budget: &mut Budget,
     ) -> Result<Self, BudgetExceeded> {
-        let mut space = Self::empty(family);
+        // The first alone needs no union (most terms compile to one cube).
+        let mut cubes = cubes.into_iter();
+        let Some(first) = cubes.next() else {
+            return Ok(Self::empty(family));
+        };
+        let mut space = Self::from_cube(family, first);
+        coalesce(&mut space.cubes);
         for cube in cubes {
             space = space.union_bounded(&Self::from_cube(family, cube), budget)?;
         }
