@@ -123,6 +123,9 @@ pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
             if size > max {
                 return Ok(Contents::TooLarge(size));
             }
+            // The whole file in one allocation, not a doubling buffer up to twice its size. (It may
+            // have grown since: `read_to_end` still takes the rest, up to the bound.)
+            bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
             file.take(limit).read_to_end(&mut bytes).map_err(cannot)?;
         }
     }

@@ -249,12 +249,17 @@ pub fn lint_unit(
     unit: &[FileId],
     loaded: &Loaded,
 ) -> (rulecheck_syntax::model::Config, Vec<Diagnostic>) {
-    let parsed = rulecheck_syntax::parse_unit(sources, unit, loaded.limits.parse);
-    let mut found = parsed.diagnostics;
-    found.extend(rulecheck_eval::check(&parsed.config, &loaded.settings));
+    let rulecheck_syntax::Parsed {
+        tree,
+        config,
+        diagnostics: mut found,
+    } = rulecheck_syntax::parse_unit(sources, unit, loaded.limits.parse);
+    // The model holds all the checks need; the tree would only add to the peak memory.
+    drop(tree);
+    found.extend(rulecheck_eval::check(&config, &loaded.settings));
     // Before the severity overrides: a code turned off still counts as used by its suppressions.
-    let found = suppress::apply(&parsed.config.suppressions, found);
-    (parsed.config, found)
+    let found = suppress::apply(&config.suppressions, found);
+    (config, found)
 }
 
 /// Parses and checks the inputs.

@@ -76,7 +76,7 @@ impl Bounds {
     /// [`MAX_BOXES`] per space). An address list of prefixes spread over the address space has a box
     /// that covers nearly all of it; its boxes cover only its prefixes.
     pub fn split_of(cubes: &[Cube]) -> Vec<Self> {
-        let mut boxes = Vec::new();
+        let mut boxes: Vec<Self> = Vec::new();
         for cube in cubes {
             let Some(whole) = Self::of(std::slice::from_ref(cube)) else {
                 continue;
@@ -91,7 +91,12 @@ impl Bounds {
             for chunk in ranges.chunks(group.max(1)) {
                 let mut part = whole;
                 part.addresses[field.index()] = (chunk[0].0, chunk[chunk.len() - 1].1);
-                boxes.push(part);
+                // The cubes of a space often differ only in the narrow fields (the protocols and
+                // fragments that make a packet valid): one box for each place in the address space.
+                match boxes.iter_mut().find(|b| b.addresses == part.addresses) {
+                    Some(same) => *same = same.join(&part),
+                    None => boxes.push(part),
+                }
             }
         }
         if boxes.len() > MAX_BOXES {
@@ -208,6 +213,8 @@ impl RuleBoxes {
             list.boxes.extend(boxes);
             list.starts.push(list.boxes.len() as u32);
         }
+        list.boxes.shrink_to_fit();
+        list.owner.shrink_to_fit();
         list.blocks = list
             .boxes
             .chunks(BLOCK)
