@@ -142,9 +142,11 @@ impl Walk {
         let mut earlier = Vec::new();
         self.index
             .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        // A term that decides nothing holds no packet first: every packet it matches is held by an
+        // earlier one, so leaving it out changes no packet's first holder.
         earlier.retain(|&j| {
             let term = &self.terms[j];
-            term.terminates() && !term.compiled.uncertain
+            term.terminates() && !term.compiled.uncertain && term.example.is_some()
         });
         let spaces: Vec<&HeaderSpace> = earlier
             .iter()
