@@ -72,7 +72,7 @@ pub fn run(args: &CostArgs) -> Result<ExitCode, Error> {
         failed |= report.over_budget() || errors > 0;
         units.push(report);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::run::report_output();
     match args.format {
         TableFormat::Human => {
             for (i, unit) in units.iter().enumerate() {

@@ -343,7 +343,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
     };
     let mut sources = SourceMap::new();
     let compared = compare(&old, &new, args.merge, &loaded, &mut sources);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::run::report_output();
     let cwd = std::env::current_dir().ok();
     match args.format {
         Format::Json => render::json::write(&mut out, &sources, &compared.diagnostics)?,

@@ -241,6 +241,12 @@ pub fn load(input: &InputArgs) -> Result<(Loaded, Read), Error> {
     Ok((loaded, read))
 }
 
+/// Standard output for a report: buffered, because the terminal's stream flushes at every line and a
+/// JSON report of many findings has many. The caller flushes it (an error then is a write error).
+pub(crate) fn report_output() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
 /// Parses `unit` (files read as one configuration) and runs every check on it, inline suppressions
 /// applied: what `rulecheck lint` finds in it, before the severity overrides. Returns the configuration
 /// too, for callers that go on to compare it.
@@ -290,7 +296,7 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
 fn run_lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let (loaded, read) = load(&args.input)?;
     let checked = check(read, &loaded);
-    let mut out = std::io::stdout().lock();
+    let mut out = report_output();
     match args.format {
         Format::Human => render::human::write(
             &mut out,

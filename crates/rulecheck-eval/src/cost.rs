@@ -375,6 +375,27 @@ pub fn ternary_entries(set: &BitSet256, width: u32) -> u64 {
         (1..=8).contains(&width),
         "bit fields are 1 to 8 bits wide, got {width}"
     );
+    // A filter repeats a few flag tests in many terms: each cover is computed once per thread (the
+    // memo is emptied when it holds many, so fuzzed or generated input cannot grow it without bound).
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<(BitSet256, u32), u64>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(n) = KNOWN.with(|known| known.borrow().get(&(*set, width)).copied()) {
+        return n;
+    }
+    let n = ternary_cover(set, width);
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if known.len() >= 4096 {
+            known.clear();
+        }
+        known.insert((*set, width), n);
+    });
+    n
+}
+
+fn ternary_cover(set: &BitSet256, width: u32) -> u64 {
     let size = 1usize << width;
     let full = size - 1;
     let member = |v: usize| set.contains(v as u8);
