@@ -265,20 +265,49 @@ pub fn budget_for(base: u64, rules: usize) -> u64 {
 /// the words of the module docs, computed from the earlier rules whose boxes meet its own, which the
 /// [`BoxIndex`] finds without a pass over the whole list. The walk only finds out whether that set is
 /// empty, and a member if not, which stops at the first piece found.
-pub fn walk<R: Rule>(
+pub fn walk<R: Rule + Sync>(
     rules: &[R],
     family: AddressFamily,
     lists: &PrefixLists<'_>,
     base: u64,
 ) -> Walk {
-    let terms: Vec<TermResult> = rules
-        .iter()
-        .map(|rule| TermResult {
-            compiled: rule.compile(family, lists),
-            verdict: rule.verdict(),
-            example: None,
-        })
+    walk_with_threads(rules, family, lists, base, 1)
+}
+
+/// Rules per unit of work when a walk is shared out among threads.
+const WALK_CHUNK: usize = 128;
+
+/// [`walk`] on up to `threads` threads, with the same result.
+///
+/// What each rule decides depends only on the compiled rules and the index, not on the other rules'
+/// results, so the rules are shared out in chunks. The budget is one for the whole walk, as if the
+/// rules were taken one after the other: each rule is given all of it and its use is recorded, and the
+/// walk stops at the first rule whose use, added to the use of the rules before it, exceeds it, which is
+/// where the rules taken in order would have run out.
+pub fn walk_with_threads<R: Rule + Sync>(
+    rules: &[R],
+    family: AddressFamily,
+    lists: &PrefixLists<'_>,
+    base: u64,
+    threads: usize,
+) -> Walk {
+    let chunks: Vec<std::ops::Range<usize>> = (0..rules.len())
+        .step_by(WALK_CHUNK)
+        .map(|start| start..(start + WALK_CHUNK).min(rules.len()))
         .collect();
+    let terms: Vec<TermResult> = crate::parallel_map(&chunks, threads, |range| {
+        rules[range.clone()]
+            .iter()
+            .map(|rule| TermResult {
+                compiled: rule.compile(family, lists),
+                verdict: rule.verdict(),
+                example: None,
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let index = BoxIndex::new(
         terms
             .iter()
@@ -294,17 +323,30 @@ pub fn walk<R: Rule>(
         stopped_at: None,
         budget: limit,
     };
-    let mut budget = Budget::new(limit);
-    for i in 0..walk.terms.len() {
-        let space = &walk.terms[i].compiled.space;
-        match walk.example_after(space, i, false, &mut budget) {
-            Ok(example) => walk.terms[i].example = example,
-            Err(BudgetExceeded) => {
-                walk.stopped_at = Some(i);
-                return walk;
-            }
-        }
+    let found = crate::parallel_map(&chunks, threads, |range| {
+        range
+            .clone()
+            .map(|i| {
+                let mut budget = Budget::new(limit);
+                walk.example_after(&walk.terms[i].compiled.space, i, false, &mut budget)
+                    .map(|example| (example, limit - budget.remaining()))
+            })
+            .collect::<Vec<_>>()
+    });
+    let found: Vec<_> = found.into_iter().flatten().collect();
+    let costs: Vec<Option<u64>> = found
+        .iter()
+        .map(|r| r.as_ref().ok().map(|&(_, c)| c))
+        .collect();
+    let (kept, used) = settle(&costs, limit);
+    for (term, result) in walk.terms.iter_mut().zip(found).take(kept) {
+        term.example = result.ok().and_then(|(example, _)| example);
     }
+    if kept < walk.terms.len() {
+        walk.stopped_at = Some(kept);
+        return walk;
+    }
+    let mut budget = Budget::new(limit - used);
     let universe = HeaderSpace::universe(family);
     let end = walk.terms.len();
     let remaining = walk
@@ -318,6 +360,19 @@ pub fn walk<R: Rule>(
         Err(BudgetExceeded) => walk.stopped_at = end.checked_sub(1),
     }
     walk
+}
+
+/// How many of a walk's rules fit in a budget of `limit` when taken in order, each using `costs[i]`
+/// (`None`: more than the whole budget), and what they use together.
+fn settle(costs: &[Option<u64>], limit: u64) -> (usize, u64) {
+    let mut used = 0u64;
+    for (i, cost) in costs.iter().enumerate() {
+        match cost {
+            Some(cost) if used.saturating_add(*cost) <= limit => used += cost,
+            _ => return (i, used),
+        }
+    }
+    (costs.len(), used)
 }
 
 /// The packets a walk accepts (may-accept: unmodeled terms counted as accepting what they may match).
@@ -349,4 +404,49 @@ pub fn accepted_within(walk: &Walk, region: &HeaderSpace) -> Result<HeaderSpace,
         accepted = accepted.union_bounded(decided, &mut budget)?;
     }
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `settle` against one budget charged in order, as the walk on one thread spends it: for every
+    /// sequence of costs, the same rules fit and the same total is used.
+    #[test]
+    fn settling_costs_is_charging_one_budget_in_order() {
+        let mut state = 11u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let mut stopped_early = 0;
+        for _ in 0..2000 {
+            let limit = next(200);
+            let costs: Vec<Option<u64>> = (0..next(12))
+                .map(|_| (next(10) > 0).then(|| next(60)))
+                .collect();
+            let mut budget = Budget::new(limit);
+            let mut fit = costs.len();
+            for (i, cost) in costs.iter().enumerate() {
+                // A rule that needs more than the whole budget fails whatever is left.
+                let charged = cost.map_or(Err(BudgetExceeded), |c| budget.charge(c));
+                if charged.is_err() {
+                    fit = i;
+                    break;
+                }
+            }
+            assert_eq!(
+                settle(&costs, limit),
+                (fit, limit - budget.remaining()),
+                "{costs:?} in {limit}"
+            );
+            stopped_early += usize::from(fit < costs.len());
+        }
+        assert!(
+            stopped_early > 100,
+            "the budget runs out in some cases: {stopped_early}"
+        );
+    }
 }

@@ -568,14 +568,14 @@ pub fn cost(config: &Config) -> Cost<'_> {
             let terms: Vec<TermCost<'_>> = crate::analysis::expand_terms(config, filter)
                 .into_iter()
                 .map(|term| {
-                    let own = filter.terms.iter().any(|t| std::ptr::eq(t, term));
+                    let own = filter.owns(term);
                     let nested_in = if own {
                         None
                     } else {
                         config
                             .filters
                             .iter()
-                            .find(|f| f.terms.iter().any(|t| std::ptr::eq(t, term)))
+                            .find(|f| f.owns(term))
                             .map(|f| &f.name)
                     };
                     let expansion = expansion(&term.conditions, family, &lists, RuleKind::Term);

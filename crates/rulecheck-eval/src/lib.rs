@@ -56,6 +56,32 @@ impl Context<'_> {
         });
         out.extend(found.into_iter().flatten());
     }
+
+    /// `f` on every index below `count` (the terms of one filter), the findings in index order: shared
+    /// out in chunks among the threads that the filters leave idle, for a check whose work per term is
+    /// independent of the other terms'.
+    pub fn per_term(
+        &self,
+        count: usize,
+        f: impl Fn(usize, &mut Vec<Diagnostic>) + Sync,
+    ) -> Vec<Diagnostic> {
+        const CHUNK: usize = 64;
+        let threads = (self.threads / self.filters.len().max(1)).max(1);
+        let chunks: Vec<std::ops::Range<usize>> = (0..count)
+            .step_by(CHUNK)
+            .map(|start| start..(start + CHUNK).min(count))
+            .collect();
+        parallel_map(&chunks, threads, |range| {
+            let mut found = Vec::new();
+            for i in range.clone() {
+                f(i, &mut found);
+            }
+            found
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// Runs every check on one configuration, on as many threads as the machine has cores (at most

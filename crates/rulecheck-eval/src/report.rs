@@ -33,37 +33,71 @@ pub fn analyse(config: &Config, budget: u64) -> (Vec<FilterReport<'_>>, Vec<Flow
     analyse_with_threads(config, budget, 1)
 }
 
-/// [`analyse`] on up to `threads` threads: filters and flow tables are walked independently.
+/// [`analyse`] on up to `threads` threads. Every walk (a filter or flow table in one family) is
+/// independent, so they are the units shared out: a flow table's two families, or a big filter, do not
+/// hold up the rest.
 pub fn analyse_with_threads(
     config: &Config,
     budget: u64,
     threads: usize,
 ) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
     let lists = PrefixLists::new(config);
-    let filters = crate::parallel_map(&config.filters, threads, |filter| {
-        let terms = analysis::expand_terms(config, filter);
-        let walks = analysis::families(filter.family)
-            .iter()
-            .map(|&family| analysis::walk(&terms, family, &lists, budget))
-            .collect();
-        FilterReport {
+    let terms: Vec<Vec<&Term>> = config
+        .filters
+        .iter()
+        .map(|filter| analysis::expand_terms(config, filter))
+        .collect();
+    let routes: Vec<Vec<&FlowRoute>> = config
+        .flow_tables
+        .iter()
+        .map(crate::flow_order::ordered)
+        .collect();
+    let flow_families = [AddressFamily::Inet, AddressFamily::Inet6];
+    // (filter, family) then (flow table, family), in report order.
+    let mut jobs: Vec<(bool, usize, AddressFamily)> = Vec::new();
+    for (i, filter) in config.filters.iter().enumerate() {
+        jobs.extend(
+            analysis::families(filter.family)
+                .iter()
+                .map(|&f| (true, i, f)),
+        );
+    }
+    for i in 0..config.flow_tables.len() {
+        jobs.extend(flow_families.iter().map(|&f| (false, i, f)));
+    }
+    // Few walks (one big filter, say) leave threads idle: each walk then shares out its rules.
+    let inner = (threads / jobs.len().max(1)).max(1);
+    let mut walks = crate::parallel_map(&jobs, threads, |&(is_filter, i, family)| {
+        if is_filter {
+            analysis::walk_with_threads(&terms[i], family, &lists, budget, inner)
+        } else {
+            analysis::walk_with_threads(&routes[i], family, &lists, budget, inner)
+        }
+    })
+    .into_iter();
+    let filters = config
+        .filters
+        .iter()
+        .zip(terms)
+        .map(|(filter, terms)| FilterReport {
             filter,
             terms,
-            walks,
-        }
-    });
-    let flows = crate::parallel_map(&config.flow_tables, threads, |table| {
-        let routes = crate::flow_order::ordered(table);
-        let walks = [AddressFamily::Inet, AddressFamily::Inet6]
-            .iter()
-            .map(|&family| analysis::walk(&routes, family, &lists, budget))
-            .collect();
-        FlowReport {
+            walks: walks
+                .by_ref()
+                .take(analysis::families(filter.family).len())
+                .collect(),
+        })
+        .collect();
+    let flows = config
+        .flow_tables
+        .iter()
+        .zip(routes)
+        .map(|(table, routes)| FlowReport {
             table,
             routes,
-            walks,
-        }
-    });
+            walks: walks.by_ref().take(flow_families.len()).collect(),
+        })
+        .collect();
     (filters, flows)
 }
 

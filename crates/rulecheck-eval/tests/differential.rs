@@ -10,7 +10,7 @@ use rulecheck_eval::compile::PrefixLists;
 use rulecheck_eval::interpret::{self, Decision};
 use rulecheck_eval::packet::AddressFamily;
 use rulecheck_eval::rules::shadowed_term::covered;
-use rulecheck_eval::space::HeaderSpace;
+use rulecheck_eval::space::{Budget, HeaderSpace};
 use rulecheck_syntax::Loc;
 use rulecheck_syntax::model::{
     Action, ActionKind, Condition, Config, Family, Filter, MatchField, Term, Verdict,
@@ -116,6 +116,37 @@ proptest! {
                 prop_assert_eq!(trace.decided_by, Decision::Term(*j));
             }
         }
+    }
+
+    #[test]
+    fn a_walk_shared_among_threads_spends_its_budget_as_one_in_order(filter in any_length_filter(), base in 0u64..600) {
+        // A small budget runs out in some walks: where it does must not depend on the threads.
+        let config = Config { filters: vec![filter], ..Config::default() };
+        let terms = analysis::expand_terms(&config, &config.filters[0]);
+        let lists = PrefixLists::new(&config);
+        let shared = analysis::walk_with_threads(&terms, AddressFamily::Inet, &lists, base, 3);
+        // The rules one after the other against one budget, as the walk is specified.
+        let mut budget = Budget::new(analysis::budget_for(base, terms.len()));
+        let mut stopped_at = None;
+        for (i, term) in shared.terms.iter().enumerate() {
+            match shared.example_after(&term.compiled.space, i, false, &mut budget) {
+                Ok(example) => prop_assert_eq!(&term.example, &example, "term {}", i),
+                Err(_) => {
+                    stopped_at = Some(i);
+                    break;
+                }
+            }
+        }
+        if stopped_at.is_some() {
+            prop_assert_eq!(shared.stopped_at, stopped_at);
+        } else {
+            // Then only the final questions (what no term decides) may have run out.
+            prop_assert!(shared.stopped_at.is_none() || shared.stopped_at == terms.len().checked_sub(1));
+        }
+        let one = analysis::walk(&terms, AddressFamily::Inet, &lists, base);
+        prop_assert_eq!(one.stopped_at, shared.stopped_at);
+        prop_assert_eq!(one.remaining_example, shared.remaining_example);
+        prop_assert_eq!(one.remaining_must_example, shared.remaining_must_example);
     }
 
     #[test]

@@ -75,6 +75,16 @@ pub struct Filter {
     pub terms: Vec<Term>,
 }
 
+impl Filter {
+    /// Whether `term` is one of this filter's own terms (the very term, not an equal one): how a term
+    /// inlined from a nested filter is told from the filter's own, in constant time.
+    pub fn owns(&self, term: &Term) -> bool {
+        self.terms
+            .as_ptr_range()
+            .contains(&std::ptr::from_ref(term))
+    }
+}
+
 /// One term of a filter.
 #[derive(Clone, Debug)]
 pub struct Term {

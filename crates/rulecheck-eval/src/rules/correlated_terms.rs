@@ -50,12 +50,13 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }))
         };
         let (accepting, discarding) = (by_action(Verdict::Accept), by_action(Verdict::Discard));
-        for (index, term) in walk.terms.iter().enumerate() {
+        let found = cx.per_term(walk.terms.len(), |index, out| {
+            let term = &walk.terms[index];
             if term.verdict == Verdict::NextTerm
                 || term.example.is_none()
                 || report.terms[index].conditions.is_empty()
             {
-                continue;
+                return;
             }
             let others = if term.verdict == Verdict::Accept {
                 &discarding
@@ -85,7 +86,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .and_then(|decided| decided.witness());
                 Some((j, smallest.unwrap_or(example)))
             });
-            let Some((j, overlap)) = found else { continue };
+            let Some((j, overlap)) = found else { return };
             let (t, e) = (report.terms[index], report.terms[j]);
             let mut d = Diagnostic::new(
                 Code::CorrelatedTerms,
@@ -103,6 +104,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .in_term(&report.filter.name.text, Some(&t.name.text));
             d = d.with_witness(witness(&overlap));
             out.push(d);
-        }
+        });
+        out.extend(found);
     });
 }

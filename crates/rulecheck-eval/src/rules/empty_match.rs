@@ -44,7 +44,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for report in &cx.filters {
         let families = crate::analysis::families(report.filter.family);
         for (index, term) in report.terms.iter().enumerate() {
-            if !report.filter.terms.iter().any(|t| std::ptr::eq(t, *term)) {
+            if !report.filter.owns(term) {
                 continue;
             }
             if report

@@ -127,7 +127,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for c in covered(&report.walks) {
             let term = report.terms[c.index];
             // A nested filter's terms are reported where they are defined, once.
-            if !report.filter.terms.iter().any(|t| std::ptr::eq(t, term)) {
+            if !report.filter.owns(term) {
                 continue;
             }
             out.push(
