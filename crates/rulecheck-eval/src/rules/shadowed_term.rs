@@ -44,60 +44,61 @@ pub struct Covered {
 
 /// The rules of a walked list that never decide a packet although they match some.
 pub fn covered(walks: &[Walk]) -> Vec<Covered> {
-    let Some(first) = walks.first() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for index in 0..first.terms.len() {
-        let verdict = first.terms[index].verdict;
-        if verdict == Verdict::NextTerm {
-            continue;
-        }
-        let live: Vec<&Walk> = walks
+    let count = walks.first().map_or(0, |w| w.terms.len());
+    (0..count)
+        .filter_map(|index| covered_at(walks, index))
+        .collect()
+}
+
+/// Rule `index` of a walked list, if it never decides a packet although it matches some.
+pub fn covered_at(walks: &[Walk], index: usize) -> Option<Covered> {
+    let verdict = walks.first()?.terms[index].verdict;
+    if verdict == Verdict::NextTerm {
+        return None;
+    }
+    let live: Vec<&Walk> = walks
+        .iter()
+        .filter(|w| !w.terms[index].compiled.space.is_empty())
+        .collect();
+    if live.is_empty()
+        || live
             .iter()
-            .filter(|w| !w.terms[index].compiled.space.is_empty())
-            .collect();
-        if live.is_empty()
-            || live.iter().any(|w| {
-                w.stopped_at.is_some_and(|s| s <= index) || w.terms[index].example.is_some()
-            })
-        {
+            .any(|w| w.stopped_at.is_some_and(|s| s <= index) || w.terms[index].example.is_some())
+    {
+        return None;
+    }
+    let mut blockers = Vec::new();
+    let mut shadowed = false;
+    let mut witness = None;
+    let mut complete = true;
+    for walk in &live {
+        // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
+        // decides nothing, stands; `complete` records the gap.
+        let Ok(found) = walk.deciders(&walk.terms[index].compiled.space, index) else {
+            complete = false;
             continue;
-        }
-        let mut blockers = Vec::new();
-        let mut shadowed = false;
-        let mut witness = None;
-        let mut complete = true;
-        for walk in &live {
-            // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
-            // decides nothing, stands; `complete` records the gap.
-            let Ok(found) = walk.deciders(&walk.terms[index].compiled.space, index) else {
-                complete = false;
-                continue;
-            };
-            for (j, example) in found {
-                if !blockers.contains(&j) {
-                    blockers.push(j);
-                }
-                let differs = walk.terms[j].verdict != verdict;
-                if differs && !shadowed {
-                    shadowed = true;
-                    witness = Some(example);
-                } else if witness.is_none() {
-                    witness = Some(example);
-                }
+        };
+        for (j, example) in found {
+            if !blockers.contains(&j) {
+                blockers.push(j);
+            }
+            let differs = walk.terms[j].verdict != verdict;
+            if differs && !shadowed {
+                shadowed = true;
+                witness = Some(example);
+            } else if witness.is_none() {
+                witness = Some(example);
             }
         }
-        blockers.sort_unstable();
-        out.push(Covered {
-            index,
-            blockers,
-            shadowed,
-            witness,
-            complete,
-        });
     }
-    out
+    blockers.sort_unstable();
+    Some(Covered {
+        index,
+        blockers,
+        shadowed,
+        witness,
+        complete,
+    })
 }
 
 fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
@@ -124,17 +125,20 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|t| (t.name.text.clone(), t.name.loc, t.verdict()))
             .collect();
-        for c in covered(&report.walks) {
-            let term = report.terms[c.index];
+        let found = cx.per_term(report.terms.len(), |index, out| {
+            let term = report.terms[index];
             // A nested filter's terms are reported where they are defined, once.
             if !report.filter.owns(term) {
-                continue;
+                return;
             }
-            out.push(
-                finding(&c, &names, "term", term.verdict(), budget)
-                    .in_term(&report.filter.name.text, Some(&term.name.text)),
-            );
-        }
+            if let Some(c) = covered_at(&report.walks, index) {
+                out.push(
+                    finding(&c, &names, "term", term.verdict(), budget)
+                        .in_term(&report.filter.name.text, Some(&term.name.text)),
+                );
+            }
+        });
+        out.extend(found);
     });
     for flow in cx.flows.iter().filter(|f| f.ordered()) {
         let names: Vec<(String, Loc, Verdict)> = flow
