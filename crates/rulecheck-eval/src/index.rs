@@ -297,6 +297,19 @@ impl BoxIndex {
         index
     }
 
+    /// Indexes the rules' boxes in rule order ([`BoxIndex::rules`]), and in a tree only if `tree`
+    /// (without it, [`BoxIndex::overlapping`] and [`BoxIndex::any_holding`] find nothing).
+    pub fn new_in_order(rules: impl IntoIterator<Item = Vec<Bounds>>, tree: bool) -> Self {
+        if tree {
+            Self::new(rules)
+        } else {
+            Self {
+                rules: RuleBoxes::new(rules),
+                ..Self::default()
+            }
+        }
+    }
+
     /// The rules' boxes in rule order.
     pub fn rules(&self) -> &RuleBoxes {
         &self.rules
