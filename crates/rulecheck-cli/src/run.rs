@@ -378,28 +378,53 @@ fn display_dir(dir: &Path) -> String {
 
 /// Matches `*` (within a path segment), `**` (any number of segments) and `?`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {
-    fn segments(p: &[&str], s: &[&str]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(&"**"), _) => segments(&p[1..], s) || (!s.is_empty() && segments(p, &s[1..])),
-            (Some(pat), Some(seg)) => {
-                segment(pat.as_bytes(), seg.as_bytes()) && segments(&p[1..], &s[1..])
-            }
-            _ => false,
-        }
-    }
-    fn segment(p: &[u8], s: &[u8]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => segment(&p[1..], s) || (!s.is_empty() && segment(p, &s[1..])),
-            (Some(b'?'), Some(_)) => segment(&p[1..], &s[1..]),
-            (Some(a), Some(b)) => a == b && segment(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
     let p: Vec<&str> = pattern.split('/').collect();
     let s: Vec<&str> = path.split('/').collect();
-    segments(&p, &s)
+    wildcard(
+        &p,
+        &s,
+        |&pat| pat == "**",
+        |pat, seg| {
+            wildcard(
+                pat.as_bytes(),
+                seg.as_bytes(),
+                |&b| b == b'*',
+                |a, b| *a == b'?' || a == b,
+            )
+        },
+    )
+}
+
+/// Whether `text` matches `pattern`, where an item that `is_star` matches any run of items and every
+/// other item matches one item as `matches` says. Greedy, going back only to the last star: at most
+/// `pattern.len() × text.len()` steps however many stars there are (trying each star at every length
+/// in turn is exponential in them, and `files` patterns come from the user's configuration).
+fn wildcard<T>(
+    pattern: &[T],
+    text: &[T],
+    is_star: impl Fn(&T) -> bool,
+    matches: impl Fn(&T, &T) -> bool,
+) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // Where to resume after the last star: the pattern after it, and the text it has taken so far.
+    let mut resume: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && is_star(&pattern[p]) {
+            p += 1;
+            resume = Some((p, t));
+        } else if p < pattern.len() && matches(&pattern[p], &text[t]) {
+            p += 1;
+            t += 1;
+        } else if let Some((after, taken)) = resume {
+            // The star takes one more item.
+            p = after;
+            t = taken + 1;
+            resume = Some((after, taken + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(is_star)
 }
 
 #[cfg(test)]
@@ -413,5 +438,76 @@ mod tests {
         assert!(!glob_match("rules/*.conf", "rules/a/x.conf"));
         assert!(glob_match("*.set", "edge.set"));
         assert!(!glob_match("*.set", "edge.conf"));
+        assert!(glob_match("**", "a/b/c"));
+        assert!(glob_match("a/**", "a"));
+        assert!(glob_match("**/x?.conf", "a/b/x1.conf"));
+        assert!(!glob_match("**/x?.conf", "a/b/x12.conf"));
+        assert!(glob_match("r*s/*e*g*.conf", "rules/edge.conf"));
+        assert!(glob_match("a/**/b/**/c", "a/x/b/y/z/c"));
+        assert!(!glob_match("a/**/b/**/c", "a/x/y/z/c"));
+    }
+
+    /// Every star tried at every length: slow, plainly right.
+    fn reference(pattern: &str, path: &str) -> bool {
+        fn segments(p: &[&str], s: &[&str]) -> bool {
+            match (p.first(), s.first()) {
+                (None, None) => true,
+                (Some(&"**"), _) => segments(&p[1..], s) || (!s.is_empty() && segments(p, &s[1..])),
+                (Some(pat), Some(seg)) => {
+                    segment(pat.as_bytes(), seg.as_bytes()) && segments(&p[1..], &s[1..])
+                }
+                _ => false,
+            }
+        }
+        fn segment(p: &[u8], s: &[u8]) -> bool {
+            match (p.first(), s.first()) {
+                (None, None) => true,
+                (Some(b'*'), _) => segment(&p[1..], s) || (!s.is_empty() && segment(p, &s[1..])),
+                (Some(b'?'), Some(_)) => segment(&p[1..], &s[1..]),
+                (Some(a), Some(b)) => a == b && segment(&p[1..], &s[1..]),
+                _ => false,
+            }
+        }
+        let p: Vec<&str> = pattern.split('/').collect();
+        let s: Vec<&str> = path.split('/').collect();
+        segments(&p, &s)
+    }
+
+    fn words(alphabet: &[char], max: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..max {
+            last = last
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn agrees_with_trying_every_star_at_every_length() {
+        let patterns = words(&['a', '*', '?', '/'], 5);
+        let paths = words(&['a', 'b', '/'], 4);
+        for pattern in &patterns {
+            for path in &paths {
+                assert_eq!(
+                    glob_match(pattern, path),
+                    reference(pattern, path),
+                    "{pattern:?} on {path:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn many_stars_do_not_explode() {
+        // Every star tried at every length is 2^40 steps here; going back to the last star only is not.
+        let name = "a".repeat(200);
+        assert!(!glob_match(&format!("{}b", "*a".repeat(40)), &name));
+        assert!(glob_match(&"*a".repeat(40), &name));
+        let deep = vec!["d"; 200].join("/");
+        assert!(!glob_match(&format!("{}e", "**/d/".repeat(40)), &deep));
     }
 }
