@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rulecheck_syntax::model::{ActionKind, Values};
+use rulecheck_syntax::model::{ActionKind, DefinitionKind, Values};
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
@@ -32,6 +32,7 @@ rule! {
 /// Reports every reference to something undefined.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let config = cx.config;
+    let start = out.len();
     let prefix_lists: HashSet<&str> = config
         .prefix_lists
         .iter()
@@ -111,5 +112,37 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+    }
+    // Names used elsewhere: policy statements' prefix lists, interface and filter-term policers of
+    // every family. Prefix lists and policers are defined once for the whole configuration. Filters
+    // named there are not checked: they may be of a family the model does not hold (`family vpls`,
+    // `bridge`), and would look undefined.
+    let reported: HashSet<rulecheck_syntax::Loc> = out[start..].iter().map(|d| d.loc).collect();
+    for reference in &config.references {
+        let (defined, what, help) = match reference.kind {
+            DefinitionKind::PrefixList => (
+                &prefix_lists,
+                "prefix list",
+                "define it under `policy-options prefix-list`, or check the files together with --merge",
+            ),
+            DefinitionKind::Policer => (
+                &policers,
+                "policer",
+                "define it under `firewall policer` (or `three-color-policer`, `hierarchical-policer`)",
+            ),
+            DefinitionKind::Filter => continue,
+        };
+        let name = &reference.name;
+        if defined.contains(name.text.as_str()) || reported.contains(&name.loc) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::UndefinedReference,
+                name.loc,
+                format!("{what} `{}` is not defined", name.text),
+            )
+            .with_help(help),
+        );
     }
 }
