@@ -10,8 +10,9 @@ use crate::Context;
 rule! {
     /// ## What it does
     /// Reports a reference to a prefix list, policer or filter that the configuration does not define: a
-    /// `source-prefix-list`, `then policer`, a nested `filter` in a term, or an interface's `filter input`.
-    /// Counters are created by use and are never undefined.
+    /// `source-prefix-list`, `then policer`, a nested `filter` in a term, an interface's `filter input`,
+    /// a policy statement's `from prefix-list`, or an interface's `policer input`. Counters are created by
+    /// use and are never undefined.
     ///
     /// ## Why is this bad?
     /// Junos refuses to commit it. Where a fragment is checked alone, the definition may live in another
