@@ -139,6 +139,18 @@ impl Walk {
         space: &HeaderSpace,
         before: usize,
     ) -> Result<Vec<(usize, Packet)>, BudgetExceeded> {
+        self.deciders_until(space, before, |_| false)
+            .map(|(found, _)| found)
+    }
+
+    /// [`Walk::deciders`], stopping once `enough`, told each term as it is first found, says so. Also
+    /// returns whether every decider was found; see [`HeaderSpace::first_holders_until`].
+    pub fn deciders_until(
+        &self,
+        space: &HeaderSpace,
+        before: usize,
+        mut enough: impl FnMut(usize) -> bool,
+    ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
         let mut earlier = Vec::new();
         self.index
             .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
@@ -152,11 +164,15 @@ impl Walk {
             .iter()
             .map(|&j| &self.terms[j].compiled.space)
             .collect();
-        let found = space.first_holders(&spaces, &mut Budget::new(self.budget))?;
-        Ok(found
+        let (found, complete) =
+            space.first_holders_until(&spaces, &mut Budget::new(self.budget), |k| {
+                enough(earlier[k])
+            })?;
+        let found = found
             .into_iter()
             .map(|(k, packet)| (earlier[k], packet))
-            .collect())
+            .collect();
+        Ok((found, complete))
     }
 
     /// `space` minus what the terms before `before` decide.

@@ -1212,38 +1212,86 @@ impl HeaderSpace {
         others: &[&HeaderSpace],
         budget: &mut Budget,
     ) -> Result<Vec<(usize, Packet)>, BudgetExceeded> {
+        self.first_holders_until(others, budget, |_| false)
+            .map(|(found, _)| found)
+    }
+
+    /// [`HeaderSpace::first_holders`], stopping early once `enough` says so: it is told each holder as it
+    /// is first found (its position in `others`) and returns whether to stop. Also returns whether every
+    /// holder was found (`false` if it stopped early). A holder found before the stop comes with the
+    /// smallest packet of the parts looked at, which need not be the smallest it takes.
+    pub fn first_holders_until(
+        &self,
+        others: &[&HeaderSpace],
+        budget: &mut Budget,
+        enough: impl FnMut(usize) -> bool,
+    ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
         let all: Vec<(usize, &Cube)> = others
             .iter()
             .enumerate()
             .filter(|(_, other)| other.family == self.family)
             .flat_map(|(k, other)| other.cubes.iter().map(move |cube| (k, cube)))
             .collect();
-        let mut found = Vec::new();
+        let mut holders = Holders {
+            best: vec![None; others.len()],
+            enough,
+            stopped: false,
+        };
         let mut part = Vec::new();
         for cube in &self.cubes {
             part.clear();
             part.extend(all.iter().filter(|(_, other)| cube.intersects(other)));
-            first_holders_in(cube.clone(), &part, &mut found, budget, 0)?;
+            first_holders_in(cube.clone(), &part, &mut holders, budget, 0)?;
+            if holders.stopped {
+                break;
+            }
         }
-        // The smallest packet per holder.
-        found.sort_by(|(a, p), (b, q)| a.cmp(b).then_with(|| witness_cmp(p, q)));
-        found.dedup_by_key(|(k, _)| *k);
-        Ok(found
-            .into_iter()
-            .map(|(k, point)| (k, packet_at(self.family, &point)))
-            .collect())
+        let found = holders
+            .best
+            .iter()
+            .enumerate()
+            .filter_map(|(k, point)| point.map(|point| (k, packet_at(self.family, &point))))
+            .collect();
+        Ok((found, !holders.stopped))
     }
 }
 
-/// Pushes onto `found`, for each of `others` (in order, all meeting `cube`) that takes part of `cube`, its
-/// position and the smallest point of one piece it takes.
-fn first_holders_in(
+/// What [`first_holders_in`] has found: per other, the smallest point seen of the parts it takes.
+struct Holders<F> {
+    best: Vec<Option<[u128; FIELDS]>>,
+    enough: F,
+    stopped: bool,
+}
+
+impl<F: FnMut(usize) -> bool> Holders<F> {
+    /// Records that other `k` takes a part whose smallest point is `point`.
+    fn record(&mut self, k: usize, point: [u128; FIELDS]) {
+        match &mut self.best[k] {
+            Some(best) => {
+                if witness_cmp(&point, best).is_lt() {
+                    *best = point;
+                }
+            }
+            slot @ None => {
+                *slot = Some(point);
+                self.stopped |= (self.enough)(k);
+            }
+        }
+    }
+}
+
+/// Records in `holders`, for each of `others` (in order, all meeting `cube`) that takes part of `cube`,
+/// the smallest point of a piece it takes.
+fn first_holders_in<F: FnMut(usize) -> bool>(
     cube: Cube,
     others: &[(usize, &Cube)],
-    found: &mut Vec<(usize, [u128; FIELDS])>,
+    holders: &mut Holders<F>,
     budget: &mut Budget,
     depth: usize,
 ) -> Result<(), BudgetExceeded> {
+    if holders.stopped {
+        return Ok(());
+    }
     // Nothing after the first that holds the whole cube takes any of it.
     let others = match others.iter().position(|(_, other)| cube.is_subset(other)) {
         Some(last) => &others[..=last],
@@ -1264,7 +1312,7 @@ fn first_holders_in(
                     .copied()
                     .filter(|(_, other)| half.intersects(other))
                     .collect();
-                first_holders_in(half, &part, found, budget, depth + 1)?;
+                first_holders_in(half, &part, holders, budget, depth + 1)?;
             }
             return Ok(());
         }
@@ -1272,13 +1320,13 @@ fn first_holders_in(
     let mut pieces = vec![cube];
     let mut next = Vec::new();
     for &(k, other) in others {
-        if pieces.is_empty() {
+        if pieces.is_empty() || holders.stopped {
             break;
         }
         for piece in pieces.drain(..) {
             match piece.intersection(other) {
                 Some(taken) => {
-                    found.push((k, taken.witness_point()));
+                    holders.record(k, taken.witness_point());
                     piece.difference_into(other, &mut next, budget)?;
                 }
                 None => next.push(piece),

@@ -98,7 +98,7 @@ proptest! {
     }
 
     #[test]
-    fn deciders_are_the_terms_whose_decided_sets_meet_the_space(filter in any_length_filter()) {
+    fn deciders_are_the_terms_whose_decided_sets_meet_the_space(filter in any_length_filter(), stop in 1usize..4) {
         let config = Config { filters: vec![filter], ..Config::default() };
         let (_, walk) = walk_of(&config);
         let decided: Vec<HeaderSpace> = (0..walk.terms.len()).map(|i| walk.decided(i).unwrap()).collect();
@@ -114,6 +114,19 @@ proptest! {
             for (j, w) in &found {
                 let trace = interpret::run_filter(&config, &config.filters[0], w);
                 prop_assert_eq!(trace.decided_by, Decision::Term(*j));
+            }
+            // Stopped after `stop` of them: those found are deciders, each with a packet it decides.
+            let mut told = 0;
+            let (some, all) = walk.deciders_until(space, i, |_| { told += 1; told >= stop }).unwrap();
+            prop_assert_eq!(all, found.len() < stop, "term {}", i);
+            prop_assert!(some.len() >= found.len().min(stop));
+            for (j, w) in &some {
+                prop_assert!(found.iter().any(|(k, _)| k == j));
+                let trace = interpret::run_filter(&config, &config.filters[0], w);
+                prop_assert_eq!(trace.decided_by, Decision::Term(*j));
+            }
+            if all {
+                prop_assert_eq!(&some, &found);
             }
         }
     }

@@ -57,3 +57,69 @@ fn correlated_terms_are_found_before_and_past_the_scan_window_on_any_threads() {
         assert_eq!(correlated(&found), expected, "{threads} threads");
     }
 }
+
+/// 24 terms with `action`, each on one /28 of 10.0.0.0/24 (ports 0-1023) and then 1024-65535 for all of
+/// it: together they catch all TCP with ports to the /24, and no one of them alone does. Then a term
+/// with `last` for all of that.
+fn covered_piecemeal(action: &str, last: &str) -> String {
+    let mut terms = String::new();
+    for i in 0..16 {
+        let _ = writeln!(
+            terms,
+            "term low-{i} {{ from {{ destination-address 10.0.0.{}/28; protocol tcp; destination-port 0-1023; }} then {action}; }}",
+            i * 16
+        );
+    }
+    for i in 0..8 {
+        let _ = writeln!(
+            terms,
+            "term high-{i} {{ from {{ destination-address 10.0.0.{}/27; protocol tcp; destination-port 1024-65535; }} then {action}; }}",
+            i * 32
+        );
+    }
+    let _ = writeln!(
+        terms,
+        "term all {{ from {{ destination-address 10.0.0.0/24; protocol tcp; destination-port 0-65535; }} then {last}; }}"
+    );
+    format!(
+        "firewall {{ family inet {{ filter wide {{\n{terms}term rest {{ then accept; }}\n}} }} }}\n"
+    )
+}
+
+fn finding_on(found: &[Diagnostic], term: &str) -> Diagnostic {
+    let hits: Vec<&Diagnostic> = found
+        .iter()
+        .filter(|d| d.term.as_deref() == Some(term))
+        .collect();
+    assert_eq!(hits.len(), 1, "{found:#?}");
+    hits[0].clone()
+}
+
+#[test]
+fn a_shadowed_term_covered_by_many_lists_the_first_found_and_says_there_are_more() {
+    let (_, parsed) = parse_str("wide.conf", &covered_piecemeal("accept", "discard"));
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    for threads in [1, 2] {
+        let found = check_with_threads(&parsed.config, &Settings::default(), threads);
+        let d = finding_on(&found, "all");
+        assert_eq!(d.code, Code::ShadowedTerm);
+        // The search stops at the listed number of blockers, once one of them acts differently.
+        assert_eq!(
+            d.related.len(),
+            rulecheck_eval::rules::shadowed_term::LISTED_BLOCKERS
+        );
+        assert!(d.message.contains("and at least 11 more"), "{}", d.message);
+        assert!(d.witness.is_some());
+    }
+}
+
+#[test]
+fn a_redundant_term_covered_by_many_lists_them_all() {
+    // Only the whole search shows that no blocker acts differently, so every one is found and listed.
+    let (_, parsed) = parse_str("wide.conf", &covered_piecemeal("accept", "accept"));
+    let found = check_with_threads(&parsed.config, &Settings::default(), 2);
+    let d = finding_on(&found, "all");
+    assert_eq!(d.code, Code::RedundantTerm);
+    assert_eq!(d.related.len(), 24);
+    assert!(d.message.contains("and 19 more"), "{}", d.message);
+}

@@ -11,7 +11,8 @@ rule! {
     /// ## What it does
     /// Reports a term that can never decide a packet because earlier terms with a different action catch
     /// every packet it matches — one earlier term, or only the union of several. The finding lists the
-    /// earlier terms and gives a packet the term matches that an earlier term decides otherwise.
+    /// earlier terms (the first 16 found, when more than that share it out and one of them acts
+    /// differently) and gives a packet the term matches that an earlier term decides otherwise.
     ///
     /// ## Why is this bad?
     /// The term's author expected it to act, and it never will: a `discard` that never fires lets attack
@@ -40,7 +41,15 @@ pub struct Covered {
     /// Whether every blocker was found. When the budget runs out first and no blocker found so far acts
     /// differently, whether the rule is shadowed (an error) or only redundant is not known.
     pub complete: bool,
+    /// Whether the search stopped once it had [`LISTED_BLOCKERS`] blockers and one that acts
+    /// differently: more earlier rules may catch part of its packets.
+    pub more: bool,
 }
+
+/// Blockers a finding lists before the search for more stops (once one of them acts differently). A
+/// broad term after thousands of narrow ones can be covered piecemeal by thousands; finding them all
+/// costs time in proportion to the filter for every such term, and a list that long helps no reader.
+pub const LISTED_BLOCKERS: usize = 16;
 
 /// The rules of a walked list that never decide a packet although they match some.
 pub fn covered(walks: &[Walk]) -> Vec<Covered> {
@@ -71,10 +80,23 @@ pub fn covered_at(walks: &[Walk], index: usize) -> Option<Covered> {
     let mut shadowed = false;
     let mut witness = None;
     let mut complete = true;
+    let mut more = false;
     for walk in &live {
+        let mut count = blockers.len();
+        let mut differs = shadowed;
+        let known = &blockers;
+        let enough = |j: usize| {
+            if !known.contains(&j) {
+                count += 1;
+            }
+            differs |= walk.terms[j].verdict != verdict;
+            differs && count >= LISTED_BLOCKERS
+        };
         // Too complex to say which terms cover it (the budget ran out): the walk's verdict, that it
         // decides nothing, stands; `complete` records the gap.
-        let Ok(found) = walk.deciders(&walk.terms[index].compiled.space, index) else {
+        let Ok((found, all)) =
+            walk.deciders_until(&walk.terms[index].compiled.space, index, enough)
+        else {
             complete = false;
             continue;
         };
@@ -90,6 +112,10 @@ pub fn covered_at(walks: &[Walk], index: usize) -> Option<Covered> {
                 witness = Some(example);
             }
         }
+        if !all {
+            more = true;
+            break;
+        }
     }
     blockers.sort_unstable();
     Some(Covered {
@@ -98,20 +124,28 @@ pub fn covered_at(walks: &[Walk], index: usize) -> Option<Covered> {
         shadowed,
         witness,
         complete,
+        more,
     })
 }
 
-fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize]) -> String {
+fn describe(names: &[(String, Loc, Verdict)], blockers: &[usize], more: bool) -> String {
     let quoted: Vec<String> = blockers
         .iter()
         .take(5)
         .map(|&j| format!("`{}`", names[j].0))
         .collect();
-    let more = blockers.len().saturating_sub(5);
+    let rest = blockers.len().saturating_sub(5);
     let mut text = quoted.join(", ");
-    if more > 0 {
-        use std::fmt::Write as _;
-        let _ = write!(text, " and {more} more");
+    use std::fmt::Write as _;
+    match (rest, more) {
+        (0, false) => {}
+        (0, true) => text.push_str(" and others"),
+        (rest, false) => {
+            let _ = write!(text, " and {rest} more");
+        }
+        (rest, true) => {
+            let _ = write!(text, " and at least {rest} more");
+        }
     }
     text
 }
@@ -164,7 +198,7 @@ fn finding(
     budget: u64,
 ) -> Diagnostic {
     let (name, loc, _) = &names[c.index];
-    let blockers = describe(names, &c.blockers);
+    let blockers = describe(names, &c.blockers, c.more);
     if !c.shadowed && !c.complete {
         // Fail closed: it may be shadowed (an error), so it is not reported as merely redundant.
         return super::analysis_limit::unanswered(
