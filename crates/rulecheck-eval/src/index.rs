@@ -1,12 +1,19 @@
-//! A static index over the bounding boxes of a rule list, so that finding the earlier rules that may
-//! overlap a rule costs about the logarithm of the list's length plus the number of rules found, not a
-//! pass over every earlier rule.
+//! A static index over the bounding boxes of a rule list: which earlier rules may overlap a box or hold
+//! a point, in rule order, without a pass over every earlier rule's box.
 //!
-//! It is a bounding-volume hierarchy: the boxes are split in two halves by the centre of one field,
-//! recursively, and every node keeps the box around its boxes and the smallest rule index below it.
-//! A query descends only into nodes whose box meets the query and that hold a rule before a given index.
-//! The split field is the one along which the fewest boxes of a sample straddle the median: for rule
-//! lists that is usually an address, since most rules name particular hosts or networks.
+//! Two boxes meet when, in every field, each one's lower bound is at most the other's upper bound. So the
+//! boxes that meet a query are, field by field, those whose lower bound is at most the query's upper one
+//! and those whose upper bound is at least the query's lower one, and each of these sets is a prefix of
+//! the boxes sorted by that bound. For every field and side the index keeps that order and, every
+//! `stride` positions, the set of the boxes before it as a bit set over box numbers (which follow rule
+//! order). A query is a binary search per field and side, one stored set and at most `stride - 1` more
+//! boxes, and an AND of bit sets: its cost grows with the number of rules over 64, whatever the overlap,
+//! and its answer comes out in rule order, so "the first earlier rule that …" stops at the first answer.
+//! This is the bit-vector scheme of packet classifiers (Lakshman and Stiliadis, SIGCOMM 1998), with
+//! prefix sets in place of elementary intervals, so its memory is linear in the fields and rows kept.
+//!
+//! A field in which every box has the same bound (most fields in most filters: a rule rarely names a
+//! TTL or a fragment offset) costs one comparison.
 
 use crate::space::{Cube, FIELDS, Field};
 
@@ -152,36 +159,16 @@ impl Bounds {
             hi: std::array::from_fn(|i| self.hi[i].max(other.hi[i])),
         }
     }
-
-    fn center(&self, field: usize) -> u128 {
-        let (lo, hi) = self.range(Field::ALL[field]);
-        lo / 2 + hi / 2 + (lo & hi & 1)
-    }
 }
 
 /// Most boxes [`Bounds::split_of`] gives one space.
 pub const MAX_BOXES: usize = 32;
-/// Boxes per block of [`BoxIndex::overlapping_in_order`].
-const BLOCK: usize = 32;
-/// Boxes in a leaf.
-const LEAF: usize = 8;
-/// Boxes looked at to choose a split field.
-const SAMPLE: usize = 16;
+/// Smallest number of boxes between two stored sets of a [`Side`].
+const STRIDE: usize = 128;
+/// Most stored sets per [`Side`]: above `STRIDE * MAX_ROWS` boxes the stride grows instead.
+const MAX_ROWS: usize = 128;
 
-#[derive(Clone, Debug)]
-struct Node {
-    bounds: Bounds,
-    /// The smallest rule index in the subtree.
-    first: u32,
-    /// The subtree's boxes are `order[start..end]`.
-    start: u32,
-    end: u32,
-    /// The children, or `None` for a leaf.
-    children: Option<(u32, u32)>,
-}
-
-/// The boxes of a rule list in rule order, with the box around every [`BLOCK`] of them: the earliest
-/// rules that overlap a query are found by a scan that stops when the caller does.
+/// The boxes of a rule list in rule order: box numbers follow rule order.
 #[derive(Clone, Debug, Default)]
 pub struct RuleBoxes {
     /// Every box; rule `i` has `boxes[starts[i]..starts[i + 1]]`.
@@ -189,17 +176,57 @@ pub struct RuleBoxes {
     starts: Vec<u32>,
     /// The rule of each box.
     owner: Vec<u32>,
-    /// The box around each [`BLOCK`] boxes.
-    blocks: Vec<Bounds>,
 }
 
-/// The boxes of a rule list, indexed.
+/// The boxes of a rule list, indexed (see the module docs).
 #[derive(Clone, Debug, Default)]
 pub struct BoxIndex {
     rules: RuleBoxes,
-    /// Box numbers, in tree order.
-    order: Vec<u32>,
-    nodes: Vec<Node>,
+    /// One per field and side in which the boxes' bounds differ.
+    sides: Vec<Side>,
+    /// Boxes between two stored sets.
+    stride: usize,
+    /// Words of a bit set over every box.
+    words: usize,
+}
+
+/// The lower (or upper) bounds of every box in one field, and the sets of boxes of a prefix of their
+/// order.
+#[derive(Clone, Debug)]
+struct Side {
+    field: Field,
+    upper: bool,
+    /// The bounds, ascending for lower bounds, descending for upper ones.
+    keys: Keys,
+    /// The box of each key.
+    ids: Vec<u32>,
+    /// Row `r` (`words` words): the set of the boxes `ids[..r * stride]`.
+    rows: Vec<u64>,
+}
+
+/// Bounds of the addresses keep 128 bits; the other fields fit in 32.
+#[derive(Clone, Debug)]
+enum Keys {
+    Wide(Vec<u128>),
+    Narrow(Vec<u32>),
+}
+
+impl Side {
+    /// How many boxes pass the query range `(lo, hi)`: a lower bound at most `hi`, or an upper bound
+    /// at least `lo`. They are the first ones in `ids`.
+    fn passing(&self, (lo, hi): (u128, u128)) -> usize {
+        match (&self.keys, self.upper) {
+            (Keys::Wide(keys), false) => keys.partition_point(|&k| k <= hi),
+            (Keys::Wide(keys), true) => keys.partition_point(|&k| k >= lo),
+            // A query's narrow values come from a box too, saturated the same way.
+            (Keys::Narrow(keys), false) => keys.partition_point(|&k| u128::from(k) <= hi),
+            (Keys::Narrow(keys), true) => keys.partition_point(|&k| u128::from(k) >= lo),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
 }
 
 impl RuleBoxes {
@@ -215,11 +242,6 @@ impl RuleBoxes {
         }
         list.boxes.shrink_to_fit();
         list.owner.shrink_to_fit();
-        list.blocks = list
-            .boxes
-            .chunks(BLOCK)
-            .map(|block| block[1..].iter().fold(block[0], |h, b| h.join(b)))
-            .collect();
         list
     }
 
@@ -240,73 +262,72 @@ impl RuleBoxes {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// The rules before `before` with a box that meets one of `query`, in increasing order and once each,
-    /// found lazily: a caller that stops early pays only for the boxes up to the last rule it took.
-    ///
-    /// The boxes are scanned in rule order, a block of [`BLOCK`] at a time skipped when the box around
-    /// the block misses the query. The tree would visit fewer boxes, but not in rule order: to be sure
-    /// of the first rule it must look at every subtree holding an earlier rule, which in a filter of
-    /// overlapping terms is most of them.
-    pub fn overlapping_in_order<'a>(
-        &'a self,
-        query: &'a [Bounds],
-        before: usize,
-    ) -> impl Iterator<Item = usize> + 'a {
-        let hull = query
-            .split_first()
-            .map(|(b, rest)| rest.iter().fold(*b, |h, q| h.join(q)));
-        let meets = move |bounds: &Bounds| {
-            hull.is_some_and(|h| h.intersects(bounds))
-                && (query.len() == 1 || query.iter().any(|q| bounds.intersects(q)))
-        };
-        let end = self.starts[before.min(self.len())] as usize;
-        let mut next = 0;
-        let mut last = None;
-        std::iter::from_fn(move || {
-            while next < end {
-                if next % BLOCK == 0 && !meets(&self.blocks[next / BLOCK]) {
-                    next += BLOCK;
-                    continue;
-                }
-                let b = next;
-                next += 1;
-                let rule = self.owner[b];
-                if last != Some(rule) && meets(&self.boxes[b]) {
-                    last = Some(rule);
-                    return Some(rule as usize);
-                }
-            }
-            None
-        })
-    }
 }
 
 impl BoxIndex {
     /// Indexes the rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
     pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
-        let mut index = Self {
-            rules: RuleBoxes::new(rules),
-            ..Self::default()
-        };
-        index.order = (0..index.rules.boxes.len() as u32).collect();
-        if !index.order.is_empty() {
-            index.nodes.reserve(2 * index.order.len() / LEAF + 1);
-            index.build(0, index.order.len());
-        }
-        index
-    }
-
-    /// Indexes the rules' boxes in rule order ([`BoxIndex::rules`]), and in a tree only if `tree`
-    /// (without it, [`BoxIndex::overlapping`] and [`BoxIndex::any_holding`] find nothing).
-    pub fn new_in_order(rules: impl IntoIterator<Item = Vec<Bounds>>, tree: bool) -> Self {
-        if tree {
-            Self::new(rules)
-        } else {
-            Self {
-                rules: RuleBoxes::new(rules),
-                ..Self::default()
+        let rules = RuleBoxes::new(rules);
+        let count = rules.boxes.len();
+        let stride = STRIDE.max((count / MAX_ROWS).next_multiple_of(64));
+        let words = count.div_ceil(64);
+        let mut sides = Vec::new();
+        for field in Field::ALL {
+            for upper in [false, true] {
+                let bound = |b: &Bounds| {
+                    let (lo, hi) = b.range(field);
+                    if upper { hi } else { lo }
+                };
+                let mut order: Vec<(u128, u32)> = rules
+                    .boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(id, b)| (bound(b), id as u32))
+                    .collect();
+                // Passing every query (all lower bounds 0), or passing any query either all together
+                // or not at all: kept as one box, so the answer is all or none.
+                if order.windows(2).all(|w| w[0].0 == w[1].0) {
+                    if order.first().is_some_and(|&(key, _)| upper || key > 0) {
+                        order.truncate(1);
+                    } else {
+                        continue;
+                    }
+                }
+                if upper {
+                    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                } else {
+                    order.sort_unstable();
+                }
+                let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
+                let keys = if field.index() < 2 {
+                    Keys::Wide(order.iter().map(|&(k, _)| k).collect())
+                } else {
+                    Keys::Narrow(order.iter().map(|&(k, _)| narrow(k)).collect())
+                };
+                let mut rows = Vec::new();
+                if ids.len() > 1 {
+                    let mut set = vec![0u64; words];
+                    for chunk in std::iter::once(&[][..]).chain(ids.chunks(stride)) {
+                        for &id in chunk {
+                            set[id as usize / 64] |= 1 << (id % 64);
+                        }
+                        rows.extend_from_slice(&set);
+                    }
+                }
+                sides.push(Side {
+                    field,
+                    upper,
+                    keys,
+                    ids,
+                    rows,
+                });
             }
+        }
+        Self {
+            rules,
+            sides,
+            stride,
+            words,
         }
     }
 
@@ -330,153 +351,107 @@ impl BoxIndex {
         self.rules.is_empty()
     }
 
-    /// Builds the subtree over `order[start..end]` and returns its node's index.
-    fn build(&mut self, start: usize, end: usize) -> u32 {
-        let items = &mut self.order[start..end];
-        let (boxes, owner) = (&self.rules.boxes, &self.rules.owner);
-        let mut bounds = boxes[items[0] as usize];
-        let mut first = owner[items[0] as usize];
-        for &b in &items[1..] {
-            bounds = bounds.join(&boxes[b as usize]);
-            first = first.min(owner[b as usize]);
+    /// The boxes of the rules before `before` that meet one of `query`, as a bit set over box numbers.
+    fn matching(&self, query: &[Bounds], before: usize) -> Vec<u64> {
+        let end = self.rules.starts[before.min(self.len())] as usize;
+        let words = end.div_ceil(64);
+        let mut all = vec![0u64; words];
+        let mut one = Vec::with_capacity(words);
+        let mut scratch = Vec::with_capacity(words);
+        for q in query {
+            one.clear();
+            one.resize(words, u64::MAX);
+            if !end.is_multiple_of(64) {
+                one[words - 1] = (1 << (end % 64)) - 1;
+            }
+            if self.restrict(q, &mut one, &mut scratch) {
+                for (a, o) in all.iter_mut().zip(&one) {
+                    *a |= o;
+                }
+            }
         }
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
-            bounds,
-            first,
-            start: start as u32,
-            end: end as u32,
-            children: None,
-        });
-        if items.len() <= LEAF {
-            return id;
-        }
-        let field = split_field(items, boxes);
-        let mid = items.len() / 2;
-        items.select_nth_unstable_by_key(mid, |&b| boxes[b as usize].center(field));
-        let left = self.build(start, start + mid);
-        let right = self.build(start + mid, end);
-        self.nodes[id as usize].children = Some((left, right));
-        id
+        all
     }
 
-    /// Whether some rule before `before` whose box holds `point` satisfies `found`: a depth-first search
-    /// that stops at the first such rule, so a point held by many boxes costs the path to one of them.
+    /// Removes from `set` the boxes that miss `q`; whether any is left.
+    fn restrict(&self, q: &Bounds, set: &mut [u64], scratch: &mut Vec<u64>) -> bool {
+        for side in &self.sides {
+            let passing = side.passing(q.range(side.field));
+            if passing == side.len() {
+                continue;
+            }
+            if passing == 0 {
+                return false;
+            }
+            let row = passing / self.stride;
+            scratch.clear();
+            scratch.extend_from_slice(&side.rows[row * self.words..][..set.len()]);
+            for &id in &side.ids[row * self.stride..passing] {
+                if let Some(word) = scratch.get_mut(id as usize / 64) {
+                    *word |= 1 << (id % 64);
+                }
+            }
+            let mut any = 0;
+            for (s, k) in set.iter_mut().zip(scratch.iter()) {
+                *s &= k;
+                any |= *s;
+            }
+            if any == 0 {
+                return false;
+            }
+        }
+        set.iter().any(|&w| w != 0)
+    }
+
+    /// The rules of the boxes in `set`, in increasing order and once each.
+    fn rules_of(&self, set: Vec<u64>) -> impl Iterator<Item = usize> + '_ {
+        let mut last = None;
+        set.into_iter()
+            .enumerate()
+            .flat_map(|(w, mut word)| {
+                std::iter::from_fn(move || {
+                    (word != 0).then(|| {
+                        let bit = word.trailing_zeros() as usize;
+                        word &= word - 1;
+                        w * 64 + bit
+                    })
+                })
+            })
+            .filter_map(move |b| {
+                let rule = self.rules.owner[b];
+                (last != Some(rule)).then(|| {
+                    last = Some(rule);
+                    rule as usize
+                })
+            })
+    }
+
+    /// Whether some rule before `before` whose box holds `point` satisfies `found`. The rules are asked
+    /// in order, and the search stops at the first that does.
     pub fn any_holding(
         &self,
         point: &Bounds,
         before: usize,
         mut found: impl FnMut(usize) -> bool,
     ) -> bool {
-        if self.nodes.is_empty() {
-            return false;
-        }
-        let mut stack = [0u32; 64];
-        let mut depth = 1;
-        while depth > 0 {
-            depth -= 1;
-            let node = &self.nodes[stack[depth] as usize];
-            if node.first as usize >= before || !node.bounds.intersects(point) {
-                continue;
-            }
-            match node.children {
-                // The tree halves at each level, so its depth stays far below the stack's size.
-                Some((left, right)) if depth + 2 <= stack.len() => {
-                    stack[depth] = right;
-                    stack[depth + 1] = left;
-                    depth += 2;
-                }
-                // A leaf, or (never in practice) a full stack: the node's boxes one by one.
-                _ => {
-                    for &b in &self.order[node.start as usize..node.end as usize] {
-                        let rule = self.rules.owner[b as usize] as usize;
-                        if rule < before
-                            && self.rules.boxes[b as usize].intersects(point)
-                            && found(rule)
-                        {
-                            return true;
-                        }
-                    }
-                }
-            }
-        }
-        false
+        self.overlapping_in_order(std::slice::from_ref(point), before)
+            .any(&mut found)
+    }
+
+    /// The rules before `before` with a box that meets one of `query`, in increasing order and once each.
+    pub fn overlapping_in_order(
+        &self,
+        query: &[Bounds],
+        before: usize,
+    ) -> impl Iterator<Item = usize> + '_ {
+        self.rules_of(self.matching(query, before))
     }
 
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
     /// meets one of `query`.
     pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {
-        let from = out.len();
-        if self.nodes.is_empty() {
-            return;
-        }
-        let mut stack = Vec::with_capacity(64);
-        for q in query {
-            stack.push(0u32);
-            while let Some(id) = stack.pop() {
-                let node = &self.nodes[id as usize];
-                if node.first as usize >= before || !node.bounds.intersects(q) {
-                    continue;
-                }
-                match node.children {
-                    Some((left, right)) => {
-                        stack.push(right);
-                        stack.push(left);
-                    }
-                    None => {
-                        for &b in &self.order[node.start as usize..node.end as usize] {
-                            let rule = self.rules.owner[b as usize] as usize;
-                            if rule < before && self.rules.boxes[b as usize].intersects(q) {
-                                out.push(rule);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        out[from..].sort_unstable();
-        let mut kept = from;
-        for k in from..out.len() {
-            if kept == from || out[kept - 1] != out[k] {
-                out[kept] = out[k];
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
+        out.extend(self.overlapping_in_order(query, before));
     }
-}
-
-/// The field to split `items` on: the one where the fewest sampled boxes straddle the sample's median
-/// centre, and among those the one with the most distinct centres.
-fn split_field(items: &[u32], boxes: &[Bounds]) -> usize {
-    let step = (items.len() / SAMPLE).max(1);
-    let sample: Vec<Bounds> = items
-        .iter()
-        .step_by(step)
-        .take(SAMPLE)
-        .map(|&i| boxes[i as usize])
-        .collect();
-    let mut best = (usize::MAX, 0usize, 0usize);
-    let mut centers = Vec::with_capacity(sample.len());
-    for field in 0..FIELDS {
-        centers.clear();
-        centers.extend(sample.iter().map(|b| b.center(field)));
-        centers.sort_unstable();
-        let median = centers[centers.len() / 2];
-        let straddle = sample
-            .iter()
-            .filter(|b| {
-                let (lo, hi) = b.range(Field::ALL[field]);
-                lo < median && median <= hi
-            })
-            .count();
-        centers.dedup();
-        let distinct = centers.len();
-        if distinct > 1 && (straddle, usize::MAX - distinct) < (best.0, usize::MAX - best.1) {
-            best = (straddle, distinct, field);
-        }
-    }
-    best.2
 }
 
 #[cfg(test)]
@@ -489,6 +464,11 @@ mod tests {
         Cube::full(AddressFamily::Inet)
             .with(Field::SourceAddress, IntervalSet::range(src.0, src.1))
             .with(Field::DestinationPort, IntervalSet::range(dport.0, dport.1))
+    }
+
+    /// The lowest point of a box.
+    fn low(b: &Bounds) -> [u128; FIELDS] {
+        Field::ALL.map(|field| b.range(field).0)
     }
 
     #[test]
@@ -527,8 +507,21 @@ mod tests {
             index.overlapping(query, i, &mut found);
             let expected: Vec<usize> = (0..i).filter(|&j| meets(&rules[j], query)).collect();
             assert_eq!(found, expected, "rule {i}");
-            let lazily: Vec<usize> = index.rules().overlapping_in_order(query, i).collect();
+            let lazily: Vec<usize> = index.overlapping_in_order(query, i).collect();
             assert_eq!(lazily, expected, "rule {i}, in order");
+            // Every point of the query box's corners and centre: the rules whose boxes hold it.
+            for q in query {
+                let corner = Bounds::from_points(&low(q), &low(q));
+                let holding: Vec<usize> = (0..i)
+                    .filter(|&j| rules[j].iter().any(|b| b.intersects(&corner)))
+                    .collect();
+                let mut asked = Vec::new();
+                assert!(!index.any_holding(&corner, i, |j| {
+                    asked.push(j);
+                    false
+                }));
+                assert_eq!(asked, holding, "rule {i}, point");
+            }
         }
     }
 

@@ -30,9 +30,6 @@ rule! {
     pub struct CorrelatedTerms => CorrelatedTerms;
 }
 
-/// Earlier terms RC304 scans in order before it asks a tree for the rest.
-const SCAN_WINDOW: usize = 256;
-
 /// Reports, for each term with match conditions, the first earlier term with a different action that
 /// decides part of its packets.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -43,21 +40,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         // The boxes of the certain accepting and of the certain discarding terms, apart: a term looks only
         // among the terms of the other action, earliest first, and stops at the first that decides part
         // of its packets.
-        //
-        // The scan stops at the first answer, but when there is none it passes every earlier term. So
-        // it covers the first `SCAN_WINDOW` terms only; a term that finds nothing there takes the
-        // later candidates from a tree, all at once, for work in proportion to what overlaps it.
         let by_action = |verdict: Verdict| {
-            BoxIndex::new_in_order(
-                walk.terms.iter().enumerate().map(|(j, t)| {
-                    if t.verdict == verdict && !t.compiled.uncertain {
-                        walk.index.boxes(j).to_vec()
-                    } else {
-                        Vec::new()
-                    }
-                }),
-                walk.terms.len() > SCAN_WINDOW,
-            )
+            BoxIndex::new(walk.terms.iter().enumerate().map(|(j, t)| {
+                if t.verdict == verdict && !t.compiled.uncertain {
+                    walk.index.boxes(j).to_vec()
+                } else {
+                    Vec::new()
+                }
+            }))
         };
         let (accepting, discarding) = (by_action(Verdict::Accept), by_action(Verdict::Discard));
         let found = cx.per_term(walk.terms.len(), |index, out| {
@@ -74,19 +64,8 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 &accepting
             };
             // The first earlier term with another action that decides part of this term's packets.
-            let boxes = walk.index.boxes(index);
-            let early = others.rules().overlapping_in_order(boxes, index.min(SCAN_WINDOW));
-            // Asked only if the scan finds nothing.
-            let later = |()| {
-                let mut found = Vec::new();
-                if index > SCAN_WINDOW {
-                    others.overlapping(boxes, index, &mut found);
-                    found.retain(|&j| j >= SCAN_WINDOW);
-                }
-                found
-            };
-            let candidates = early.chain(std::iter::once(()).flat_map(later));
-            let found = candidates.into_iter().find_map(|j| {
+            let mut candidates = others.overlapping_in_order(walk.index.boxes(index), index);
+            let found = candidates.find_map(|j| {
                 let other = &walk.terms[j];
                 if !other.compiled.space.intersects(&term.compiled.space) {
                     return None;
