@@ -212,6 +212,87 @@ enum Keys {
 }
 
 impl Side {
+    /// The side of `boxes` in `field`, or `None` if every query passes it (every lower bound is 0).
+    fn new(
+        boxes: &[Bounds],
+        field: Field,
+        upper: bool,
+        stride: usize,
+        words: usize,
+    ) -> Option<Self> {
+        let bound = |b: &Bounds| {
+            let (lo, hi) = b.range(field);
+            if upper { hi } else { lo }
+        };
+        let first = bound(boxes.first()?);
+        if boxes.iter().all(|b| bound(b) == first) {
+            // Any query passes every box or none: one box stands for all.
+            return (upper || first > 0).then(|| Self {
+                field,
+                upper,
+                keys: if field.index() < 2 {
+                    Keys::Wide(vec![first])
+                } else {
+                    Keys::Narrow(vec![narrow(first)])
+                },
+                ids: vec![0],
+                rows: Vec::new(),
+            });
+        }
+        // Sorted by bound (ascending, or descending for upper bounds), then by box number: keys and
+        // box numbers packed into one integer, so the sort compares integers.
+        let (keys, ids) = if field.index() < 2 {
+            let mut order: Vec<(u128, u32)> = boxes
+                .iter()
+                .enumerate()
+                .map(|(id, b)| {
+                    let key = bound(b);
+                    (if upper { !key } else { key }, id as u32)
+                })
+                .collect();
+            order.sort_unstable();
+            let keys = order
+                .iter()
+                .map(|&(k, _)| if upper { !k } else { k })
+                .collect();
+            (Keys::Wide(keys), order.iter().map(|&(_, id)| id).collect())
+        } else {
+            let mut order: Vec<u64> = boxes
+                .iter()
+                .enumerate()
+                .map(|(id, b)| {
+                    let key = narrow(bound(b));
+                    (u64::from(if upper { !key } else { key }) << 32) | id as u64
+                })
+                .collect();
+            order.sort_unstable();
+            let keys = order
+                .iter()
+                .map(|&packed| {
+                    let key = (packed >> 32) as u32;
+                    if upper { !key } else { key }
+                })
+                .collect();
+            let ids: Vec<u32> = order.iter().map(|&packed| packed as u32).collect();
+            (Keys::Narrow(keys), ids)
+        };
+        let mut rows = Vec::with_capacity((ids.len() / stride + 2) * words);
+        let mut set = vec![0u64; words];
+        for chunk in std::iter::once(&[][..]).chain(ids.chunks(stride)) {
+            for &id in chunk {
+                set[id as usize / 64] |= 1 << (id % 64);
+            }
+            rows.extend_from_slice(&set);
+        }
+        Some(Self {
+            field,
+            upper,
+            keys,
+            ids,
+            rows,
+        })
+    }
+
     /// How many boxes pass the query range `(lo, hi)`: a lower bound at most `hi`, or an upper bound
     /// at least `lo`. They are the first ones in `ids`.
     fn passing(&self, (lo, hi): (u128, u128)) -> usize {
@@ -271,58 +352,11 @@ impl BoxIndex {
         let count = rules.boxes.len();
         let stride = STRIDE.max((count / MAX_ROWS).next_multiple_of(64));
         let words = count.div_ceil(64);
-        let mut sides = Vec::new();
-        for field in Field::ALL {
-            for upper in [false, true] {
-                let bound = |b: &Bounds| {
-                    let (lo, hi) = b.range(field);
-                    if upper { hi } else { lo }
-                };
-                let mut order: Vec<(u128, u32)> = rules
-                    .boxes
-                    .iter()
-                    .enumerate()
-                    .map(|(id, b)| (bound(b), id as u32))
-                    .collect();
-                // Passing every query (all lower bounds 0), or passing any query either all together
-                // or not at all: kept as one box, so the answer is all or none.
-                if order.windows(2).all(|w| w[0].0 == w[1].0) {
-                    if order.first().is_some_and(|&(key, _)| upper || key > 0) {
-                        order.truncate(1);
-                    } else {
-                        continue;
-                    }
-                }
-                if upper {
-                    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                } else {
-                    order.sort_unstable();
-                }
-                let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
-                let keys = if field.index() < 2 {
-                    Keys::Wide(order.iter().map(|&(k, _)| k).collect())
-                } else {
-                    Keys::Narrow(order.iter().map(|&(k, _)| narrow(k)).collect())
-                };
-                let mut rows = Vec::new();
-                if ids.len() > 1 {
-                    let mut set = vec![0u64; words];
-                    for chunk in std::iter::once(&[][..]).chain(ids.chunks(stride)) {
-                        for &id in chunk {
-                            set[id as usize / 64] |= 1 << (id % 64);
-                        }
-                        rows.extend_from_slice(&set);
-                    }
-                }
-                sides.push(Side {
-                    field,
-                    upper,
-                    keys,
-                    ids,
-                    rows,
-                });
-            }
-        }
+        let sides = Field::ALL
+            .into_iter()
+            .flat_map(|field| [(field, false), (field, true)])
+            .filter_map(|(field, upper)| Side::new(&rules.boxes, field, upper, stride, words))
+            .collect();
         Self {
             rules,
             sides,

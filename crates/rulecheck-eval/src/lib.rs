@@ -95,21 +95,65 @@ pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
 pub const MAX_THREADS: usize = 8;
 
 /// [`check`] on `threads` threads (1: on the calling thread only).
+///
+/// The filters are walked and checked a part at a time (about [`PART_TERMS`] terms), and each part's
+/// walks are dropped before the next is walked, so memory holds one part's compiled terms, not the whole
+/// configuration's.
 pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) -> Vec<Diagnostic> {
+    check_in_parts(config, settings, threads, PART_TERMS)
+}
+
+/// [`check_with_threads`] with parts of about `part_terms` terms: the same findings whatever the size of
+/// the parts, though not in the same order (they come part by part; the command line sorts them).
+pub fn check_in_parts(
+    config: &Config,
+    settings: &Settings,
+    threads: usize,
+    part_terms: usize,
+) -> Vec<Diagnostic> {
     let threads = threads.clamp(1, MAX_THREADS);
-    let (filters, flows) =
-        report::analyse_with_threads(config, settings.bounds.analysis_budget, threads);
-    let cx = Context {
+    let budget = settings.bounds.analysis_budget;
+    let mut cx = Context {
         config,
         settings,
-        filters,
-        flows,
+        filters: Vec::new(),
+        flows: Vec::new(),
         cost: cost::cost(config),
         threads,
     };
-    parallel_map(rules::CHECKS, threads, |check| {
+    let mut out = run_checks(&cx, rules::CONFIG_CHECKS);
+    let filters = config.filters.len();
+    let mut start = 0;
+    loop {
+        let mut end = start;
+        let mut terms = 0;
+        while end < filters && (end == start || terms < part_terms) {
+            terms += config.filters[end].terms.len();
+            end += 1;
+        }
+        // The flow tables go with the last part.
+        let flows = if end == filters {
+            0..config.flow_tables.len()
+        } else {
+            0..0
+        };
+        (cx.filters, cx.flows) = report::analyse_part(config, start..end, flows, budget, threads);
+        out.extend(run_checks(&cx, rules::WALK_CHECKS));
+        if end == filters {
+            return out;
+        }
+        start = end;
+    }
+}
+
+/// Terms walked and checked together by [`check_with_threads`] (a filter is never divided).
+pub const PART_TERMS: usize = 16_384;
+
+/// Every one of `checks` on `cx`, on [`Context::threads`] threads, the findings in the order of `checks`.
+fn run_checks(cx: &Context<'_>, checks: &[rules::Check]) -> Vec<Diagnostic> {
+    parallel_map(checks, cx.threads, |check| {
         let mut out = Vec::new();
-        check(&cx, &mut out);
+        check(cx, &mut out);
         out
     })
     .into_iter()

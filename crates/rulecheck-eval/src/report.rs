@@ -41,28 +41,44 @@ pub fn analyse_with_threads(
     budget: u64,
     threads: usize,
 ) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
+    analyse_part(
+        config,
+        0..config.filters.len(),
+        0..config.flow_tables.len(),
+        budget,
+        threads,
+    )
+}
+
+/// [`analyse_with_threads`] of some of the filters and flow tables only (those at `filters` and `flows`
+/// in the configuration's lists): the reports of a part can be checked and dropped before the next part
+/// is walked, so a large configuration does not hold every walk at once.
+pub fn analyse_part(
+    config: &Config,
+    filters: std::ops::Range<usize>,
+    flows: std::ops::Range<usize>,
+    budget: u64,
+    threads: usize,
+) -> (Vec<FilterReport<'_>>, Vec<FlowReport<'_>>) {
     let lists = PrefixLists::new(config);
-    let terms: Vec<Vec<&Term>> = config
-        .filters
+    let filters = &config.filters[filters];
+    let tables = &config.flow_tables[flows];
+    let terms: Vec<Vec<&Term>> = filters
         .iter()
         .map(|filter| analysis::expand_terms(config, filter))
         .collect();
-    let routes: Vec<Vec<&FlowRoute>> = config
-        .flow_tables
-        .iter()
-        .map(crate::flow_order::ordered)
-        .collect();
+    let routes: Vec<Vec<&FlowRoute>> = tables.iter().map(crate::flow_order::ordered).collect();
     let flow_families = [AddressFamily::Inet, AddressFamily::Inet6];
     // (filter, family) then (flow table, family), in report order.
     let mut jobs: Vec<(bool, usize, AddressFamily)> = Vec::new();
-    for (i, filter) in config.filters.iter().enumerate() {
+    for (i, filter) in filters.iter().enumerate() {
         jobs.extend(
             analysis::families(filter.family)
                 .iter()
                 .map(|&f| (true, i, f)),
         );
     }
-    for i in 0..config.flow_tables.len() {
+    for i in 0..tables.len() {
         jobs.extend(flow_families.iter().map(|&f| (false, i, f)));
     }
     // Few walks (one big filter, say) leave threads idle: each walk then shares out its rules.
@@ -75,8 +91,7 @@ pub fn analyse_with_threads(
         }
     })
     .into_iter();
-    let filters = config
-        .filters
+    let filters = filters
         .iter()
         .zip(terms)
         .map(|(filter, terms)| FilterReport {
@@ -88,8 +103,7 @@ pub fn analyse_with_threads(
                 .collect(),
         })
         .collect();
-    let flows = config
-        .flow_tables
+    let flows = tables
         .iter()
         .zip(routes)
         .map(|(table, routes)| FlowReport {

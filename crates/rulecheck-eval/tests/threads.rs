@@ -23,3 +23,35 @@ fn findings_are_the_same_on_one_thread_and_on_several() {
         assert!(one == many, "{threads} threads give other findings");
     }
 }
+
+#[test]
+fn findings_are_the_same_whatever_the_parts_the_filters_are_checked_in() {
+    let text = generate::filter_config(1_500, 11);
+    let (_, parsed) = rulecheck_syntax::parse_str("generated.conf", &text);
+    assert!(parsed.config.filters.len() >= 3);
+    let settings = Settings::default();
+    let sorted = |mut found: Vec<rulecheck_syntax::Diagnostic>| {
+        rulecheck_syntax::diagnostic::sort(&mut found);
+        found
+    };
+    let whole = sorted(rulecheck_eval::check_in_parts(
+        &parsed.config,
+        &settings,
+        2,
+        usize::MAX,
+    ));
+    assert!(whole.len() > 100, "got {}", whole.len());
+    // One filter per part, and parts of a few filters.
+    for part_terms in [1, 600] {
+        let parts = sorted(rulecheck_eval::check_in_parts(
+            &parsed.config,
+            &settings,
+            2,
+            part_terms,
+        ));
+        assert!(
+            whole == parts,
+            "parts of {part_terms} terms give other findings"
+        );
+    }
+}

@@ -4,7 +4,6 @@ use rulecheck_syntax::model::Verdict;
 use rulecheck_syntax::{Code, Diagnostic};
 
 use crate::Context;
-use crate::index::BoxIndex;
 use crate::report::witness;
 use crate::space::Budget;
 
@@ -37,19 +36,6 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(walk) = report.walks.first() else {
             return;
         };
-        // The boxes of the certain accepting and of the certain discarding terms, apart: a term looks only
-        // among the terms of the other action, earliest first, and stops at the first that decides part
-        // of its packets.
-        let by_action = |verdict: Verdict| {
-            BoxIndex::new(walk.terms.iter().enumerate().map(|(j, t)| {
-                if t.verdict == verdict && !t.compiled.uncertain {
-                    walk.index.boxes(j).to_vec()
-                } else {
-                    Vec::new()
-                }
-            }))
-        };
-        let (accepting, discarding) = (by_action(Verdict::Accept), by_action(Verdict::Discard));
         let found = cx.per_term(walk.terms.len(), |index, out| {
             let term = &walk.terms[index];
             if term.verdict == Verdict::NextTerm
@@ -58,13 +44,20 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             {
                 return;
             }
-            let others = if term.verdict == Verdict::Accept {
-                &discarding
+            let other_action = if term.verdict == Verdict::Accept {
+                Verdict::Discard
             } else {
-                &accepting
+                Verdict::Accept
             };
-            // The first earlier term with another action that decides part of this term's packets.
-            let mut candidates = others.overlapping_in_order(walk.index.boxes(index), index);
+            // The first earlier certain term with the other action that decides part of this term's
+            // packets: the index gives the overlapping terms in order.
+            let mut candidates = walk
+                .index
+                .overlapping_in_order(walk.index.boxes(index), index)
+                .filter(|&j| {
+                    let other = &walk.terms[j];
+                    other.verdict == other_action && !other.compiled.uncertain
+                });
             let found = candidates.find_map(|j| {
                 let other = &walk.terms[j];
                 if !other.compiled.space.intersects(&term.compiled.space) {

@@ -57,8 +57,8 @@ pub mod value_out_of_range;
 /// A check: reads the context, appends findings.
 pub type Check = fn(&crate::Context<'_>, &mut Vec<rulecheck_syntax::Diagnostic>);
 
-/// Every check that runs on a parsed configuration (the syntax rules run in the parser).
-pub const CHECKS: &[Check] = &[
+/// The checks that read the configuration and the cost model, not the walks: they run once.
+pub const CONFIG_CHECKS: &[Check] = &[
     undefined_reference::check,
     unused_definition::check,
     packet_length_impossible::check,
@@ -67,6 +67,14 @@ pub const CHECKS: &[Check] = &[
     term_expansion_over_budget::check,
     filter_over_budget::check,
     flow_routes_over_budget::check,
+    control_plane_lockout::check,
+];
+
+/// The checks that read the walked filters and flow tables ([`crate::Context::filters`] and
+/// [`crate::Context::flows`]), each report on its own: they run on one part of the configuration at a
+/// time. Together with [`CONFIG_CHECKS`], every check that runs on a parsed configuration (the syntax
+/// rules run in the parser).
+pub const WALK_CHECKS: &[Check] = &[
     shadowed_term::check,
     empty_match::check,
     correlated_terms::check,
@@ -76,7 +84,6 @@ pub const CHECKS: &[Check] = &[
     protected_flow_discarded::check,
     broad_discard::check,
     flow_route_without_destination::check,
-    control_plane_lockout::check,
     rate_limit_zero::check,
     analysis_limit::check,
 ];
