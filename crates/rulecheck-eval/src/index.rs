@@ -164,9 +164,9 @@ impl Bounds {
 /// Most boxes [`Bounds::split_of`] gives one space.
 pub const MAX_BOXES: usize = 32;
 /// Smallest number of boxes between two stored sets of a [`Side`].
-const STRIDE: usize = 128;
+const STRIDE: usize = 64;
 /// Most stored sets per [`Side`]: above `STRIDE * MAX_ROWS` boxes the stride grows instead.
-const MAX_ROWS: usize = 128;
+const MAX_ROWS: usize = 512;
 
 /// The boxes of a rule list in rule order: box numbers follow rule order.
 #[derive(Clone, Debug, Default)]

@@ -386,6 +386,9 @@ impl IntervalSet {
 
     /// Whether every value of `self` is in `other`.
     pub fn is_subset(&self, other: &Self) -> bool {
+        if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
+            return b.0 <= a.0 && a.1 <= b.1;
+        }
         let b = other.ranges();
         self.iter().all(|(lo, hi)| {
             // Ranges of `other` do not touch, so a range inside `other` is inside one of them.
@@ -397,6 +400,9 @@ impl IntervalSet {
 
     /// Whether the sets share a value.
     pub fn intersects(&self, other: &Self) -> bool {
+        if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
+            return a.0 <= b.1 && b.0 <= a.1;
+        }
         let (a, b) = (self.ranges(), other.ranges());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
