@@ -204,11 +204,27 @@ struct Side {
     rows: Vec<u64>,
 }
 
-/// Bounds of the addresses keep 128 bits; the other fields fit in 32.
+/// The distinct bounds of a [`Side`], in its order (the addresses keep 128 bits; the other fields fit
+/// in 32), and for each the number of boxes up to and including it. Most fields take few values, so the
+/// search is short.
 #[derive(Clone, Debug)]
 enum Keys {
-    Wide(Vec<u128>),
-    Narrow(Vec<u32>),
+    Wide(Vec<u128>, Vec<u32>),
+    Narrow(Vec<u32>, Vec<u32>),
+}
+
+/// The distinct values of `sorted` and the number of values up to and including each.
+fn distinct<K: Copy + PartialEq>(sorted: impl IntoIterator<Item = K>) -> (Vec<K>, Vec<u32>) {
+    let (mut keys, mut ends): (Vec<K>, Vec<u32>) = (Vec::new(), Vec::new());
+    for (n, key) in (1u32..).zip(sorted) {
+        if keys.last() == Some(&key) {
+            *ends.last_mut().expect("one end per key") = n;
+        } else {
+            keys.push(key);
+            ends.push(n);
+        }
+    }
+    (keys, ends)
 }
 
 impl Side {
@@ -231,9 +247,9 @@ impl Side {
                 field,
                 upper,
                 keys: if field.index() < 2 {
-                    Keys::Wide(vec![first])
+                    Keys::Wide(vec![first], vec![1])
                 } else {
-                    Keys::Narrow(vec![narrow(first)])
+                    Keys::Narrow(vec![narrow(first)], vec![1])
                 },
                 ids: vec![0],
                 rows: Vec::new(),
@@ -251,11 +267,11 @@ impl Side {
                 })
                 .collect();
             order.sort_unstable();
-            let keys = order
-                .iter()
-                .map(|&(k, _)| if upper { !k } else { k })
-                .collect();
-            (Keys::Wide(keys), order.iter().map(|&(_, id)| id).collect())
+            let (keys, ends) = distinct(order.iter().map(|&(k, _)| if upper { !k } else { k }));
+            (
+                Keys::Wide(keys, ends),
+                order.iter().map(|&(_, id)| id).collect(),
+            )
         } else {
             let mut order: Vec<u64> = boxes
                 .iter()
@@ -266,15 +282,12 @@ impl Side {
                 })
                 .collect();
             order.sort_unstable();
-            let keys = order
-                .iter()
-                .map(|&packed| {
-                    let key = (packed >> 32) as u32;
-                    if upper { !key } else { key }
-                })
-                .collect();
+            let (keys, ends) = distinct(order.iter().map(|&packed| {
+                let key = (packed >> 32) as u32;
+                if upper { !key } else { key }
+            }));
             let ids: Vec<u32> = order.iter().map(|&packed| packed as u32).collect();
-            (Keys::Narrow(keys), ids)
+            (Keys::Narrow(keys, ends), ids)
         };
         let mut rows = Vec::with_capacity((ids.len() / stride + 2) * words);
         let mut set = vec![0u64; words];
@@ -296,13 +309,18 @@ impl Side {
     /// How many boxes pass the query range `(lo, hi)`: a lower bound at most `hi`, or an upper bound
     /// at least `lo`. They are the first ones in `ids`.
     fn passing(&self, (lo, hi): (u128, u128)) -> usize {
-        match (&self.keys, self.upper) {
-            (Keys::Wide(keys), false) => keys.partition_point(|&k| k <= hi),
-            (Keys::Wide(keys), true) => keys.partition_point(|&k| k >= lo),
+        let (found, ends) = match (&self.keys, self.upper) {
+            (Keys::Wide(keys, ends), false) => (keys.partition_point(|&k| k <= hi), ends),
+            (Keys::Wide(keys, ends), true) => (keys.partition_point(|&k| k >= lo), ends),
             // A query's narrow values come from a box too, saturated the same way.
-            (Keys::Narrow(keys), false) => keys.partition_point(|&k| u128::from(k) <= hi),
-            (Keys::Narrow(keys), true) => keys.partition_point(|&k| u128::from(k) >= lo),
-        }
+            (Keys::Narrow(keys, ends), false) => {
+                (keys.partition_point(|&k| u128::from(k) <= hi), ends)
+            }
+            (Keys::Narrow(keys, ends), true) => {
+                (keys.partition_point(|&k| u128::from(k) >= lo), ends)
+            }
+        };
+        found.checked_sub(1).map_or(0, |last| ends[last] as usize)
     }
 
     fn len(&self) -> usize {
