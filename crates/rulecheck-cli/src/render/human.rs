@@ -125,6 +125,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
+/// Lines between a finding and a related place in the same file up to which the place is drawn in the
+/// finding's snippet; farther ones are named in a note.
+const NEAR_LINES: usize = 8;
+
 fn report<'a>(sources: &'a SourceMap, line_starts: &'a [usize], d: &'a Diagnostic) -> Report<'a> {
     let file = sources.get(d.loc.file);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
@@ -132,8 +136,12 @@ fn report<'a>(sources: &'a SourceMap, line_starts: &'a [usize], d: &'a Diagnosti
         d.loc.span,
     )];
     let mut notes = Vec::new();
+    let line_of = |offset: usize| line_starts.partition_point(|&start| start <= offset);
+    let line = line_of(d.loc.span.start as usize);
     for related in &d.related {
-        if related.loc.file == d.loc.file {
+        // A label far from the finding would draw every line between them: a note names its place instead.
+        let near = line_of(related.loc.span.start as usize).abs_diff(line) <= NEAR_LINES;
+        if related.loc.file == d.loc.file && near {
             labels.push(LabeledSpan::new_with_span(
                 Some(related.message.clone()),
                 related.loc.span,
@@ -235,6 +243,45 @@ mod tests {
                 )
             })
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_related_place_far_from_the_finding_is_named_not_drawn() {
+        // 2,000 lines; the finding on the last, related places on the first and just above the finding.
+        let text: String = (1..=2000).map(|i| format!("term t{i} {{ }}\n")).collect();
+        let starts = line_starts(&text);
+        let span = |line: usize| {
+            let start = starts[line - 1] as u32;
+            rulecheck_syntax::Span::new(start + 5, start + 9)
+        };
+        let mut sources = SourceMap::new();
+        let file = sources.add(rulecheck_syntax::SourceFile::new("f.conf", text.clone()));
+        let at = |line| rulecheck_syntax::Loc {
+            file,
+            span: span(line),
+        };
+        let d = Diagnostic::new(
+            rulecheck_syntax::Code::ShadowedTerm,
+            at(2000),
+            "term `t2000` never acts",
+        )
+        .with_related(at(1), "term `t1` catches its packets first")
+        .with_related(at(1995), "term `t1995` catches its packets first");
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        write(&mut out, &sources, std::slice::from_ref(&d), style).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        // The near place is drawn, the far one named; the lines between them are not printed.
+        assert!(out.contains("1995 │ term t1995"), "{out}");
+        assert!(
+            out.contains("term `t1` catches its packets first at f.conf:1:6"),
+            "{out}"
+        );
+        assert!(!out.contains("t1000"), "{out}");
+        assert!(out.lines().count() < 30, "{out}");
     }
 
     proptest! {
