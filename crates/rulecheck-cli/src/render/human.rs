@@ -248,7 +248,11 @@ mod tests {
     #[test]
     fn a_related_place_far_from_the_finding_is_named_not_drawn() {
         // 2,000 lines; the finding on the last, related places on the first and just above the finding.
-        let text: String = (1..=2000).map(|i| format!("term t{i} {{ }}\n")).collect();
+        let text = (1..=2000).fold(String::new(), |mut text, i| {
+            use std::fmt::Write as _;
+            let _ = writeln!(text, "term t{i} {{ }}");
+            text
+        });
         let starts = line_starts(&text);
         let span = |line: usize| {
             let start = starts[line - 1] as u32;
