@@ -165,8 +165,10 @@ impl Bounds {
 pub const MAX_BOXES: usize = 32;
 /// Smallest number of boxes between two stored sets of a [`Side`].
 const STRIDE: usize = 64;
-/// Most stored sets per [`Side`]: above `STRIDE * MAX_ROWS` boxes the stride grows instead.
-const MAX_ROWS: usize = 512;
+/// Most stored sets per [`Side`]: above `STRIDE * MAX_ROWS` boxes the stride grows instead, so that a
+/// side's sets take at most `MAX_ROWS / 8` bytes per box (26 sides: about 830 bytes per box, less than
+/// the compiled cubes of a term).
+const MAX_ROWS: usize = 256;
 
 /// The boxes of a rule list in rule order: box numbers follow rule order.
 #[derive(Clone, Debug, Default)]
@@ -406,6 +408,9 @@ impl BoxIndex {
     /// The boxes of the rules before `before` that meet one of `query`, as a bit set over box numbers.
     fn matching(&self, query: &[Bounds], before: usize) -> Vec<u64> {
         let end = self.rules.starts[before.min(self.len())] as usize;
+        if end == 0 {
+            return Vec::new();
+        }
         let words = end.div_ceil(64);
         let mut all = vec![0u64; words];
         let mut one = Vec::with_capacity(words);
@@ -574,6 +579,40 @@ mod tests {
                 }));
                 assert_eq!(asked, holding, "rule {i}, point");
             }
+        }
+    }
+
+    #[test]
+    fn finds_the_same_when_the_stored_sets_are_spread_out() {
+        // More boxes than STRIDE * MAX_ROWS: the stride grows past 64.
+        let count = STRIDE * MAX_ROWS + 3_000;
+        let mut state = 3u64;
+        let mut next = |n: u128| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            u128::from(state >> 33) % n
+        };
+        let rules: Vec<Vec<Bounds>> = (0..count)
+            .map(|_| {
+                let lo = next(1 << 24);
+                let port = next(60_000);
+                Bounds::split_of(&[cube((lo, lo + next(1 << 12)), (port, port + next(500)))])
+            })
+            .collect();
+        let index = BoxIndex::new(rules.clone());
+        assert!(index.stride > STRIDE);
+        for i in (0..count).step_by(count / 40) {
+            let query = &rules[i];
+            let expected: Vec<usize> = (0..i)
+                .filter(|&j| {
+                    rules[j]
+                        .iter()
+                        .any(|b| query.iter().any(|q| b.intersects(q)))
+                })
+                .collect();
+            let found: Vec<usize> = index.overlapping_in_order(query, i).collect();
+            assert_eq!(found, expected, "rule {i}");
         }
     }
 
