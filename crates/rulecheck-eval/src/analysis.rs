@@ -132,7 +132,7 @@ impl Walk {
     /// the smallest packet of `space` it decides.
     ///
     /// Only the terms whose boxes meet `space` are looked at, and `space` is divided among them (see
-    /// [`HeaderSpace::first_holders`]), so a term covered piecemeal by hundreds of earlier ones does not
+    /// [`HeaderSpace::first_holders_until`]), so a term covered piecemeal by hundreds of earlier ones does not
     /// cost a pass over its remaining pieces per earlier term.
     pub fn deciders(
         &self,

@@ -172,7 +172,7 @@ const MAX_ROWS: usize = 256;
 
 /// The boxes of a rule list in rule order: box numbers follow rule order.
 #[derive(Clone, Debug, Default)]
-pub struct RuleBoxes {
+struct RuleBoxes {
     /// Every box; rule `i` has `boxes[starts[i]..starts[i + 1]]`.
     boxes: Vec<Bounds>,
     starts: Vec<u32>,
@@ -385,11 +385,6 @@ impl BoxIndex {
         }
     }
 
-    /// The rules' boxes in rule order.
-    pub fn rules(&self) -> &RuleBoxes {
-        &self.rules
-    }
-
     /// The boxes of rule `i` (empty if it matches nothing).
     pub fn boxes(&self, i: usize) -> &[Bounds] {
         self.rules.boxes(i)
@@ -523,6 +518,17 @@ mod tests {
             .with(Field::DestinationPort, IntervalSet::range(dport.0, dport.1))
     }
 
+    /// Pseudo-random numbers below `n`, the same for the same seed.
+    fn numbers(seed: u64) -> impl FnMut(u128) -> u128 {
+        let mut state = seed;
+        move |n| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            u128::from(state >> 33) % n
+        }
+    }
+
     /// The lowest point of a box.
     fn low(b: &Bounds) -> [u128; FIELDS] {
         Field::ALL.map(|field| b.range(field).0)
@@ -531,13 +537,7 @@ mod tests {
     #[test]
     fn finds_exactly_the_earlier_overlapping_boxes() {
         // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan.
-        let mut state = 7u64;
-        let mut next = |n: u128| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            u128::from(state >> 33) % n
-        };
+        let mut next = numbers(7);
         let rules: Vec<Vec<Bounds>> = (0..500)
             .map(|i| {
                 if i % 50 == 7 {
@@ -566,7 +566,7 @@ mod tests {
             assert_eq!(found, expected, "rule {i}");
             let lazily: Vec<usize> = index.overlapping_in_order(query, i).collect();
             assert_eq!(lazily, expected, "rule {i}, in order");
-            // Every point of the query box's corners and centre: the rules whose boxes hold it.
+            // The lowest point of each query box: the rules whose boxes hold it, asked in order.
             for q in query {
                 let corner = Bounds::from_points(&low(q), &low(q));
                 let holding: Vec<usize> = (0..i)
@@ -586,13 +586,7 @@ mod tests {
     fn finds_the_same_when_the_stored_sets_are_spread_out() {
         // More boxes than STRIDE * MAX_ROWS: the stride grows past 64.
         let count = STRIDE * MAX_ROWS + 3_000;
-        let mut state = 3u64;
-        let mut next = |n: u128| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            u128::from(state >> 33) % n
-        };
+        let mut next = numbers(3);
         let rules: Vec<Vec<Bounds>> = (0..count)
             .map(|_| {
                 let lo = next(1 << 24);

@@ -1213,19 +1213,11 @@ impl HeaderSpace {
     /// The space is divided as [`subtract_many`] divides it, so that each part only meets a few of the
     /// others, and in each part the others are taken in order; a space covered piecemeal by hundreds of
     /// others costs about `n log n` steps, not a pass over its pieces per other.
-    pub fn first_holders(
-        &self,
-        others: &[&HeaderSpace],
-        budget: &mut Budget,
-    ) -> Result<Vec<(usize, Packet)>, BudgetExceeded> {
-        self.first_holders_until(others, budget, |_| false)
-            .map(|(found, _)| found)
-    }
-
-    /// [`HeaderSpace::first_holders`], stopping early once `enough` says so: it is told each holder as it
-    /// is first found (its position in `others`) and returns whether to stop. Also returns whether every
-    /// holder was found (`false` if it stopped early). A holder found before the stop comes with the
-    /// smallest packet of the parts looked at, which need not be the smallest it takes.
+    ///
+    /// The search stops early once `enough` says so: it is told each holder as it is first found (its
+    /// position in `others`) and returns whether to stop. Also returned: whether every holder was found
+    /// (`false` if it stopped early). A holder found before the stop comes with the smallest packet of the
+    /// parts looked at, which need not be the smallest it takes.
     pub fn first_holders_until(
         &self,
         others: &[&HeaderSpace],
