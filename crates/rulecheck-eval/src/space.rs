@@ -319,10 +319,53 @@ impl IntervalSet {
 
     /// The values in both sets.
     #[must_use]
+    #[inline]
     pub fn intersect(&self, other: &Self) -> Self {
         if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
             return Self::range(a.0.max(b.0), a.1.min(b.1));
         }
+        self.intersect_ranges(other)
+    }
+
+    /// Narrows the set to the values also in `other`.
+    #[inline]
+    fn intersect_with(&mut self, other: &Self) {
+        match (&mut self.repr, &other.repr) {
+            (Repr::One(a), Repr::One(b)) => {
+                if a.0.max(b.0) <= a.1.min(b.1) {
+                    *a = (a.0.max(b.0), a.1.min(b.1));
+                } else {
+                    self.repr = Repr::Empty;
+                }
+            }
+            _ => *self = self.intersect_ranges(other),
+        }
+    }
+
+    /// The smallest value in both sets, or `None` if they share none.
+    #[inline]
+    fn first_common(&self, other: &Self) -> Option<u128> {
+        if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
+            let lo = a.0.max(b.0);
+            return (lo <= a.1.min(b.1)).then_some(lo);
+        }
+        let (a, b) = (self.ranges(), other.ranges());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            let lo = a[i].0.max(b[j].0);
+            if lo <= a[i].1.min(b[j].1) {
+                return Some(lo);
+            }
+            if a[i].1 < b[j].1 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        None
+    }
+
+    fn intersect_ranges(&self, other: &Self) -> Self {
         let (a, b) = (self.ranges(), other.ranges());
         let mut out = Self::empty();
         let (mut i, mut j) = (0, 0);
@@ -399,6 +442,7 @@ impl IntervalSet {
     }
 
     /// Whether the sets share a value.
+    #[inline]
     pub fn intersects(&self, other: &Self) -> bool {
         if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
             return a.0 <= b.1 && b.0 <= a.1;
@@ -486,24 +530,42 @@ impl Cube {
         Self { fields }
     }
 
-    /// The intersection, or `None` as soon as one field is empty.
+    /// The intersection, or `None` if the cubes do not meet.
     fn intersection(&self, other: &Self) -> Option<Self> {
-        let mut fields: [IntervalSet; FIELDS] = Default::default();
-        for ((out, mine), theirs) in fields.iter_mut().zip(&self.fields).zip(&other.fields) {
-            *out = mine.intersect(theirs);
-            if out.is_empty() {
-                return None;
-            }
+        if !self.intersects(other) {
+            return None;
         }
-        Some(Self { fields })
+        let mut both = self.clone();
+        for (mine, theirs) in both.fields.iter_mut().zip(&other.fields) {
+            mine.intersect_with(theirs);
+        }
+        Some(both)
     }
 
     /// Whether the cubes share a point.
+    #[inline]
     pub fn intersects(&self, other: &Self) -> bool {
-        self.fields
+        MEET_ORDER
             .iter()
-            .zip(&other.fields)
-            .all(|(mine, theirs)| mine.intersects(theirs))
+            .all(|&i| self.fields[i].intersects(&other.fields[i]))
+    }
+
+    /// The smallest point of the intersection by [`HeaderSpace::witness`]'s order, or `None` if the
+    /// cubes do not meet: [`Cube::witness_point`] of [`Cube::intersection`], without building it.
+    fn first_common_point(&self, other: &Self) -> Option<[u128; FIELDS]> {
+        let mut point = [0; FIELDS];
+        for &i in &MEET_ORDER {
+            let (mine, theirs) = (&self.fields[i], &other.fields[i]);
+            point[i] = if i == Field::Ttl.index()
+                && mine.contains(PREFERRED_TTL)
+                && theirs.contains(PREFERRED_TTL)
+            {
+                PREFERRED_TTL
+            } else {
+                mine.first_common(theirs)?
+            };
+        }
+        Some(point)
     }
 
     /// Whether every point of `self` is in `other`.
@@ -639,6 +701,25 @@ impl Budget {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the header-space analysis needs more cubes than its budget allows")]
 pub struct BudgetExceeded;
+
+/// The order in which two cubes are tested for a common point: the fields that tell apart the cubes
+/// of the valid packets (protocol, fragment offset) and the ones rules name most come first, so cubes
+/// that do not meet are told apart after a comparison or two.
+const MEET_ORDER: [usize; FIELDS] = [
+    Field::Protocol.index(),
+    Field::FragmentOffset.index(),
+    Field::DestinationPort.index(),
+    Field::DestinationAddress.index(),
+    Field::SourceAddress.index(),
+    Field::SourcePort.index(),
+    Field::TcpFlags.index(),
+    Field::IcmpType.index(),
+    Field::IcmpCode.index(),
+    Field::PacketLength.index(),
+    Field::Dscp.index(),
+    Field::FragmentFlags.index(),
+    Field::Ttl.index(),
+];
 
 /// TTL of a witness when the space allows it: a common initial TTL, so the packet looks ordinary.
 const PREFERRED_TTL: u128 = 64;
@@ -817,6 +898,15 @@ fn coalesce(cubes: &mut Vec<Cube>) {
     if cubes.len() < 2 {
         return;
     }
+    if cubes.len() <= FEW_CUBES {
+        coalesce_few(cubes);
+    } else {
+        coalesce_hashed(cubes);
+    }
+}
+
+/// [`coalesce`] for many cubes: grouped by hash.
+fn coalesce_hashed(cubes: &mut Vec<Cube>) {
     let mut hashes: Vec<[u64; FIELDS]> = cubes.iter().map(cube_hashes).collect();
     let equal_except = |a: &Cube, b: &Cube, skip: usize| {
         (0..FIELDS).all(|i| i == skip || a.fields[i] == b.fields[i])
@@ -862,6 +952,41 @@ fn coalesce(cubes: &mut Vec<Cube>) {
                 if cubes.len() < 2 {
                     return;
                 }
+            }
+        }
+        if cubes.len() == before {
+            return;
+        }
+    }
+}
+
+/// Up to this many cubes, [`coalesce`] compares every pair instead of grouping them by hash: a term's
+/// space is a few cubes, and for those a sort and a hash per field cost more than the comparisons.
+const FEW_CUBES: usize = 12;
+
+/// [`coalesce`] by comparing pairs, with the same result: in each pass and field, each cube merges into
+/// the first earlier cube still there that differs from it in that field only.
+fn coalesce_few(cubes: &mut Vec<Cube>) {
+    let equal_except = |a: &Cube, b: &Cube, skip: usize| {
+        MEET_ORDER
+            .iter()
+            .all(|&i| i == skip || a.fields[i] == b.fields[i])
+    };
+    for _ in 0..COALESCE_SWEEPS {
+        let before = cubes.len();
+        for skip in 0..FIELDS {
+            let mut i = 1;
+            while i < cubes.len() {
+                if let Some(j) = (0..i).find(|&j| equal_except(&cubes[j], &cubes[i], skip)) {
+                    let merged = cubes.remove(i);
+                    let field = &mut cubes[j].fields[skip];
+                    *field = field.union(&merged.fields[skip]);
+                } else {
+                    i += 1;
+                }
+            }
+            if cubes.len() < 2 {
+                return;
             }
         }
         if cubes.len() == before {
@@ -1188,6 +1313,19 @@ impl HeaderSpace {
                 .any(|a| other.cubes.iter().any(|b| a.intersects(b)))
     }
 
+    /// The smallest packet (in the order of [`HeaderSpace::witness`]) in both spaces, or `None` if they
+    /// share none: `self.intersect(other).witness()`, without building the intersection.
+    pub fn first_common(&self, other: &Self) -> Option<Packet> {
+        if self.family != other.family {
+            return None;
+        }
+        self.cubes
+            .iter()
+            .flat_map(|a| other.cubes.iter().filter_map(|b| a.first_common_point(b)))
+            .min_by(witness_cmp)
+            .map(|point| packet_at(self.family, &point))
+    }
+
     /// A packet of the space, or `None` if it is empty.
     ///
     /// The packet is the smallest member when fields are compared in this order: fragment offset,
@@ -1507,6 +1645,57 @@ mod tests {
             space.cubes()[0][Field::DestinationPort],
             IntervalSet::from_ranges([(80, 81), (443, 443)])
         );
+    }
+
+    #[test]
+    fn the_meet_order_names_every_field_once() {
+        let mut seen = MEET_ORDER;
+        seen.sort_unstable();
+        assert_eq!(seen, std::array::from_fn(|i| i));
+    }
+
+    /// Coalescing a few cubes pair by pair gives what grouping them by hash gives, cube for cube.
+    #[test]
+    fn coalescing_few_cubes_agrees_with_grouping_by_hash() {
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let fields = [
+            Field::Protocol,
+            Field::DestinationPort,
+            Field::SourceAddress,
+            Field::Dscp,
+        ];
+        let mut merged = 0;
+        for _ in 0..3000 {
+            // Distinct cells of a small grid: disjoint cubes, many differing in one field.
+            let mut cells: Vec<[u64; 4]> = (0..=next(FEW_CUBES as u64))
+                .map(|_| std::array::from_fn(|_| next(3)))
+                .collect();
+            cells.sort_unstable();
+            cells.dedup();
+            let cubes: Vec<Cube> = cells
+                .iter()
+                .map(|cell| {
+                    fields
+                        .iter()
+                        .zip(cell)
+                        .fold(Cube::full(INET), |cube, (&f, &v)| {
+                            cube.with(f, IntervalSet::single(u128::from(v) * 2))
+                        })
+                })
+                .collect();
+            let (mut few, mut hashed) = (cubes.clone(), cubes.clone());
+            coalesce_few(&mut few);
+            coalesce_hashed(&mut hashed);
+            assert_eq!(few, hashed, "{cells:?}");
+            merged += usize::from(few.len() < cubes.len());
+        }
+        assert!(merged > 1000, "most cases merge something: {merged}");
     }
 
     #[test]

@@ -478,6 +478,8 @@ proptest! {
                 let shared = valid.iter().any(|p| ex.holds(p) && ey.holds(p));
                 prop_assert_eq!(x.is_subset(y), subset, "{:?} <= {:?}", ex, ey);
                 prop_assert_eq!(x.intersects(y), shared, "{:?} & {:?}", ex, ey);
+                // The smallest common packet, found without building the intersection.
+                prop_assert_eq!(x.first_common(y), x.intersect(y).witness(), "{:?} & {:?}", ex, ey);
                 prop_assert_eq!(x.set_eq(y), subset && y.is_subset(x));
             }
         }
@@ -611,6 +613,7 @@ proptest! {
         prop_assert!(union.difference(&sb).set_eq(&a_minus_b));
         prop_assert_eq!(sa.is_subset(&sb), a_minus_b.is_empty());
         prop_assert_eq!(sa.intersects(&sb), !intersection.is_empty());
+        prop_assert_eq!(sa.first_common(&sb), intersection.witness());
         prop_assert!(complement.complement().set_eq(&sa));
         prop_assert!(!complement.intersects(&sa));
         prop_assert!(complement.union(&sa).set_eq(&universe));

@@ -60,17 +60,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 });
             let found = candidates.find_map(|j| {
                 let other = &walk.terms[j];
-                if !other.compiled.space.intersects(&term.compiled.space) {
-                    return None;
-                }
-                let both = term.compiled.space.intersect(&other.compiled.space);
                 // The reported packet is the smallest of the overlap `j` decides, as for every other
                 // witness: it depends on the rules only, not on which probe found the overlap. When no
                 // earlier term decides the overlap's smallest packet, that packet is it.
-                let smallest = both.witness()?;
+                let smallest = term.compiled.space.first_common(&other.compiled.space)?;
                 if !walk.caught(&smallest, j, false) {
                     return Some((j, smallest));
                 }
+                let both = term.compiled.space.intersect(&other.compiled.space);
                 let mut budget = Budget::new(walk.budget);
                 let example = walk.example_after(&both, j, false, &mut budget).ok()??;
                 let smallest = walk
