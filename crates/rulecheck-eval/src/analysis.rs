@@ -290,16 +290,7 @@ pub fn walk<R: Rule + Sync>(
     walk_with_threads(rules, family, lists, base, 1)
 }
 
-/// Rules per unit of work when a walk is shared out among threads.
-const WALK_CHUNK: usize = 128;
-
 /// [`walk`] on up to `threads` threads, with the same result.
-///
-/// What each rule decides depends only on the compiled rules and the index, not on the other rules'
-/// results, so the rules are shared out in chunks. The budget is one for the whole walk, as if the
-/// rules were taken one after the other: each rule is given all of it and its use is recorded, and the
-/// walk stops at the first rule whose use, added to the use of the rules before it, exceeds it, which is
-/// where the rules taken in order would have run out.
 pub fn walk_with_threads<R: Rule + Sync>(
     rules: &[R],
     family: AddressFamily,
@@ -307,11 +298,37 @@ pub fn walk_with_threads<R: Rule + Sync>(
     base: u64,
     threads: usize,
 ) -> Walk {
-    let chunks: Vec<std::ops::Range<usize>> = (0..rules.len())
-        .step_by(WALK_CHUNK)
-        .map(|start| start..(start + WALK_CHUNK).min(rules.len()))
+    walk_all(&[(rules, family)], lists, base, threads)
+        .pop()
+        .expect("one walk per rule list")
+}
+
+/// [`walk`] of each rule list and family of `lists`, on up to `threads` threads, with the same results.
+///
+/// What each rule decides depends only on the compiled rules and the index, not on the other rules'
+/// results, so the rules of every list are shared out together in chunks: the threads stay busy to the
+/// end however the rules are divided among the lists. The budget is one per walk, as if its rules were
+/// taken one after the other: each rule is given all of it and its use is recorded, and the walk stops
+/// at the first rule whose use, added to the use of the rules before it, exceeds it, which is where the
+/// rules taken in order would have run out.
+pub fn walk_all<R: Rule + Sync>(
+    rule_lists: &[(&[R], AddressFamily)],
+    lists: &PrefixLists<'_>,
+    base: u64,
+    threads: usize,
+) -> Vec<Walk> {
+    // (list, rules of it) for every chunk of every list, in order.
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = rule_lists
+        .iter()
+        .enumerate()
+        .flat_map(|(list, (rules, _))| {
+            (0..rules.len())
+                .step_by(WALK_CHUNK)
+                .map(move |start| (list, start..(start + WALK_CHUNK).min(rules.len())))
+        })
         .collect();
-    let terms: Vec<TermResult> = crate::parallel_map(&chunks, threads, |range| {
+    let mut compiled = crate::parallel_map(&chunks, threads, |(list, range)| {
+        let (rules, family) = rule_lists[*list];
         rules[range.clone()]
             .iter()
             .map(|rule| TermResult {
@@ -321,62 +338,114 @@ pub fn walk_with_threads<R: Rule + Sync>(
             })
             .collect::<Vec<_>>()
     })
-    .into_iter()
-    .flatten()
-    .collect();
-    let index = BoxIndex::new(
-        terms
-            .iter()
-            .map(|t| Bounds::split_of(t.compiled.space.cubes())),
-    );
-    let limit = budget_for(base, rules.len());
-    let mut walk = Walk {
-        family,
-        terms,
-        index,
-        remaining_example: None,
-        remaining_must_example: None,
-        stopped_at: None,
-        budget: limit,
-    };
-    let found = crate::parallel_map(&chunks, threads, |range| {
+    .into_iter();
+    let per_list: Vec<Vec<TermResult>> = rule_lists
+        .iter()
+        .map(|(rules, _)| {
+            compiled
+                .by_ref()
+                .take(rules.len().div_ceil(WALK_CHUNK))
+                .flatten()
+                .collect()
+        })
+        .collect();
+    let indexes = crate::parallel_map(&per_list, threads, |terms| {
+        BoxIndex::new(
+            terms
+                .iter()
+                .map(|t| Bounds::split_of(t.compiled.space.cubes())),
+        )
+    });
+    let mut walks: Vec<Walk> = per_list
+        .into_iter()
+        .zip(indexes)
+        .zip(rule_lists)
+        .map(|((terms, index), &(_, family))| Walk {
+            family,
+            budget: budget_for(base, terms.len()),
+            terms,
+            index,
+            remaining_example: None,
+            remaining_must_example: None,
+            stopped_at: None,
+        })
+        .collect();
+    let found = crate::parallel_map(&chunks, threads, |(list, range)| {
+        let walk = &walks[*list];
         range
             .clone()
             .map(|i| {
-                let mut budget = Budget::new(limit);
+                let mut budget = Budget::new(walk.budget);
                 walk.example_after(&walk.terms[i].compiled.space, i, false, &mut budget)
-                    .map(|example| (example, limit - budget.remaining()))
+                    .map(|example| (example, walk.budget - budget.remaining()))
             })
             .collect::<Vec<_>>()
     });
-    let found: Vec<_> = found.into_iter().flatten().collect();
+    let mut found = found.into_iter();
+    let used: Vec<Option<u64>> = walks
+        .iter_mut()
+        .map(|walk| {
+            let found = found
+                .by_ref()
+                .take(walk.terms.len().div_ceil(WALK_CHUNK))
+                .flatten()
+                .collect();
+            settle_walk(walk, found)
+        })
+        .collect();
+    let settled: Vec<(&Walk, Option<u64>)> = walks.iter().zip(used).collect();
+    let ends = crate::parallel_map(&settled, threads, |&(walk, used)| {
+        used.map(|used| remaining_examples(walk, used))
+    });
+    for (walk, end) in walks.iter_mut().zip(ends) {
+        match end {
+            Some(Ok((may, must))) => {
+                walk.remaining_example = may;
+                walk.remaining_must_example = must;
+            }
+            Some(Err(BudgetExceeded)) => walk.stopped_at = walk.terms.len().checked_sub(1),
+            None => {}
+        }
+    }
+    walks
+}
+
+/// Rules per unit of work when walks are shared out among threads.
+const WALK_CHUNK: usize = 128;
+
+/// Records each rule's example found, as far as the walk's budget goes. Returns what the rules used of
+/// the budget, or `None` if they did not all fit (the walk stopped).
+fn settle_walk(
+    walk: &mut Walk,
+    found: Vec<Result<(Option<Packet>, u64), BudgetExceeded>>,
+) -> Option<u64> {
     let costs: Vec<Option<u64>> = found
         .iter()
         .map(|r| r.as_ref().ok().map(|&(_, c)| c))
         .collect();
-    let (kept, used) = settle(&costs, limit);
+    let (kept, used) = settle(&costs, walk.budget);
     for (term, result) in walk.terms.iter_mut().zip(found).take(kept) {
         term.example = result.ok().and_then(|(example, _)| example);
     }
     if kept < walk.terms.len() {
         walk.stopped_at = Some(kept);
-        return walk;
+        return None;
     }
-    let mut budget = Budget::new(limit - used);
-    let universe = HeaderSpace::universe(family);
-    let end = walk.terms.len();
-    let remaining = walk
-        .example_after(&universe, end, false, &mut budget)
-        .and_then(|may| Ok((may, walk.example_after(&universe, end, true, &mut budget)?)));
-    match remaining {
-        Ok((may, must)) => {
-            walk.remaining_example = may;
-            walk.remaining_must_example = must;
-        }
-        Err(BudgetExceeded) => walk.stopped_at = end.checked_sub(1),
-    }
-    walk
+    Some(used)
 }
+
+/// A packet no rule of the walk may decide, and one none can have decided, within what is left of its
+/// budget once its rules have `used` their part.
+fn remaining_examples(walk: &Walk, used: u64) -> ExamplePair {
+    let mut budget = Budget::new(walk.budget - used);
+    let universe = HeaderSpace::universe(walk.family);
+    let end = walk.terms.len();
+    walk.example_after(&universe, end, false, &mut budget)
+        .and_then(|may| Ok((may, walk.example_after(&universe, end, true, &mut budget)?)))
+}
+
+/// What [`remaining_examples`] finds: the may and the must example, or that the budget ran out.
+type ExamplePair = Result<(Option<Packet>, Option<Packet>), BudgetExceeded>;
 
 /// How many of a walk's rules fit in a budget of `limit` when taken in order, each using `costs[i]`
 /// (`None`: more than the whole budget), and what they use together.

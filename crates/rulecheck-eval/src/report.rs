@@ -69,28 +69,24 @@ pub fn analyse_part(
         .collect();
     let routes: Vec<Vec<&FlowRoute>> = tables.iter().map(crate::flow_order::ordered).collect();
     let flow_families = [AddressFamily::Inet, AddressFamily::Inet6];
-    // (filter, family) then (flow table, family), in report order.
-    let mut jobs: Vec<(bool, usize, AddressFamily)> = Vec::new();
-    for (i, filter) in filters.iter().enumerate() {
-        jobs.extend(
+    // (filter, family), then (flow table, family), in report order; the rules of all of them are shared
+    // out among the threads together.
+    let filter_jobs: Vec<(&[&Term], AddressFamily)> = filters
+        .iter()
+        .zip(&terms)
+        .flat_map(|(filter, terms)| {
             analysis::families(filter.family)
                 .iter()
-                .map(|&f| (true, i, f)),
-        );
-    }
-    for i in 0..tables.len() {
-        jobs.extend(flow_families.iter().map(|&f| (false, i, f)));
-    }
-    // Few walks (one big filter, say) leave threads idle: each walk then shares out its rules.
-    let inner = (threads / jobs.len().max(1)).max(1);
-    let mut walks = crate::parallel_map(&jobs, threads, |&(is_filter, i, family)| {
-        if is_filter {
-            analysis::walk_with_threads(&terms[i], family, &lists, budget, inner)
-        } else {
-            analysis::walk_with_threads(&routes[i], family, &lists, budget, inner)
-        }
-    })
-    .into_iter();
+                .map(|&family| (terms.as_slice(), family))
+        })
+        .collect();
+    let flow_jobs: Vec<(&[&FlowRoute], AddressFamily)> = routes
+        .iter()
+        .flat_map(|routes| flow_families.map(|family| (routes.as_slice(), family)))
+        .collect();
+    let mut walks = analysis::walk_all(&filter_jobs, &lists, budget, threads)
+        .into_iter()
+        .chain(analysis::walk_all(&flow_jobs, &lists, budget, threads));
     let filters = filters
         .iter()
         .zip(terms)

@@ -163,6 +163,33 @@ proptest! {
     }
 
     #[test]
+    fn walks_shared_out_together_are_the_walks_taken_alone(
+        filters in prop::collection::vec(any_length_filter(), 1..4),
+        base in 0u64..600,
+    ) {
+        // Several rule lists (each in both families), their rules shared out among threads together,
+        // each with its own budget: as if each were walked alone.
+        let config = Config { filters, ..Config::default() };
+        let lists = PrefixLists::new(&config);
+        let terms: Vec<_> = config.filters.iter().map(|f| analysis::expand_terms(&config, f)).collect();
+        let jobs: Vec<(&[_], AddressFamily)> = terms
+            .iter()
+            .flat_map(|t| [(t.as_slice(), AddressFamily::Inet), (t.as_slice(), AddressFamily::Inet6)])
+            .collect();
+        let together = analysis::walk_all(&jobs, &lists, base, 3);
+        prop_assert_eq!(together.len(), jobs.len());
+        for (walk, &(rules, family)) in together.iter().zip(&jobs) {
+            let alone = analysis::walk(rules, family, &lists, base);
+            prop_assert_eq!(walk.family, family);
+            prop_assert_eq!(walk.stopped_at, alone.stopped_at);
+            prop_assert_eq!(&walk.remaining_example, &alone.remaining_example);
+            prop_assert_eq!(&walk.remaining_must_example, &alone.remaining_must_example);
+            let examples = |w: &analysis::Walk| w.terms.iter().map(|t| t.example).collect::<Vec<_>>();
+            prop_assert_eq!(examples(walk), examples(&alone));
+        }
+    }
+
+    #[test]
     fn a_covered_term_never_decides(filter in any_length_filter(), packets in prop::collection::vec(packet(), 1..60)) {
         let config = Config { filters: vec![filter], ..Config::default() };
         let (_, walk) = walk_of(&config);
