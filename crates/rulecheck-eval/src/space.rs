@@ -387,6 +387,21 @@ impl IntervalSet {
     /// The values in `self` and not in `other`.
     #[must_use]
     pub fn difference(&self, other: &Self) -> Self {
+        if let (Repr::One((lo, hi)), Repr::One((b_lo, b_hi))) = (&self.repr, &other.repr) {
+            let (lo, hi, b_lo, b_hi) = (*lo, *hi, *b_lo, *b_hi);
+            if b_hi < lo || hi < b_lo {
+                return self.clone();
+            }
+            // `b_lo > lo` and `b_hi < hi` keep `b_lo - 1` and `b_hi + 1` in range.
+            return match (b_lo > lo, b_hi < hi) {
+                (false, false) => Self::empty(),
+                (true, false) => Self::range(lo, b_lo - 1),
+                (false, true) => Self::range(b_hi + 1, hi),
+                (true, true) => Self {
+                    repr: Repr::Many(vec![(lo, b_lo - 1), (b_hi + 1, hi)]),
+                },
+            };
+        }
         let b = other.ranges();
         let mut out = Self::empty();
         let mut j = 0;
@@ -620,7 +635,7 @@ impl Cube {
                 let mut piece = inside.clone();
                 piece.fields[i] = outside;
                 out.push(piece);
-                inside.fields[i] = inside.fields[i].intersect(&other.fields[i]);
+                inside.fields[i].intersect_with(&other.fields[i]);
             }
         }
         Ok(())
