@@ -87,8 +87,14 @@ impl Context<'_> {
 /// Runs every check on one configuration, on as many threads as the machine has cores (at most
 /// [`MAX_THREADS`]). The findings are the same, in the same order, whatever the number of threads.
 pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    check_with_threads(config, settings, threads)
+    check_with_threads(config, settings, threads())
+}
+
+/// The threads to use: as many as the machine has cores, at most [`MAX_THREADS`].
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_THREADS)
 }
 
 /// Most threads [`check`] uses.
@@ -147,7 +153,7 @@ pub fn check_in_parts(
 }
 
 /// Terms walked and checked together by [`check_with_threads`] (a filter is never divided).
-pub const PART_TERMS: usize = 16_384;
+pub const PART_TERMS: usize = 8_192;
 
 /// Every one of `checks` on `cx`, on [`Context::threads`] threads, the findings in the order of `checks`.
 fn run_checks(cx: &Context<'_>, checks: &[rules::Check]) -> Vec<Diagnostic> {
@@ -163,7 +169,7 @@ fn run_checks(cx: &Context<'_>, checks: &[rules::Check]) -> Vec<Diagnostic> {
 
 /// `items.iter().map(f)` on up to `threads` threads: each takes the next item not yet taken, and the
 /// results come back in the order of `items`.
-pub(crate) fn parallel_map<'a, T: Sync, R: Send>(
+pub fn parallel_map<'a, T: Sync, R: Send>(
     items: &'a [T],
     threads: usize,
     f: impl Fn(&'a T) -> R + Sync,

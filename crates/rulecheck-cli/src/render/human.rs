@@ -195,10 +195,15 @@ pub fn write(
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width);
     // Indexed once per file that has a finding, not once per finding.
-    let mut line_index: Vec<Option<Vec<usize>>> = vec![None; sources.len()];
+    let mut line_index: Vec<Vec<usize>> = vec![Vec::new(); sources.len()];
     for d in diagnostics {
-        let starts = line_index[d.loc.file.0 as usize]
-            .get_or_insert_with(|| line_starts(&sources.get(d.loc.file).text));
+        let starts = &mut line_index[d.loc.file.0 as usize];
+        if starts.is_empty() {
+            *starts = line_starts(&sources.get(d.loc.file).text);
+        }
+    }
+    super::write_each(out, diagnostics, |d, out| {
+        let starts = &line_index[d.loc.file.0 as usize];
         let mut text = String::new();
         if handler
             .render_report(&mut text, &report(sources, starts, d))
@@ -206,8 +211,8 @@ pub fn write(
         {
             text = format!("{}: {} {}\n", d.severity, d.code, d.message);
         }
-        out.write_all(text.as_bytes())?;
-    }
+        out.extend_from_slice(text.as_bytes());
+    })?;
     let s = Summary::of(diagnostics);
     if diagnostics.is_empty() {
         writeln!(out, "no findings")

@@ -23,13 +23,15 @@ use std::io::Write;
 
 use rulecheck_syntax::{Diagnostic, Loc, SourceMap, Witness};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Summary;
 
 #[derive(Serialize)]
-struct Report<'a> {
+struct Report {
     version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Each a [`JsonDiagnostic`], serialized on its own (on the machine's cores).
+    diagnostics: Vec<Box<RawValue>>,
     summary: Summary,
 }
 
@@ -116,44 +118,54 @@ pub fn write(
     sources: &SourceMap,
     diagnostics: &[Diagnostic],
 ) -> std::io::Result<()> {
+    let chunks: Vec<&[Diagnostic]> = diagnostics.chunks(super::RENDER_CHUNK).collect();
+    let rendered = rulecheck_eval::parallel_map(&chunks, rulecheck_eval::threads(), |chunk| {
+        chunk
+            .iter()
+            .map(|d| serde_json::value::to_raw_value(&json_diagnostic(sources, d)))
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut all = Vec::with_capacity(diagnostics.len());
+    for chunk in rendered {
+        all.extend(chunk?);
+    }
     let report = Report {
         version: 1,
-        diagnostics: diagnostics
-            .iter()
-            .map(|d| {
-                let (file, (line, column), (end_line, end_column)) = position(sources, d.loc);
-                JsonDiagnostic {
-                    code: d.code.as_str(),
-                    name: d.code.name(),
-                    severity: d.severity.as_str(),
-                    message: &d.message,
-                    file,
-                    line,
-                    column,
-                    end_line,
-                    end_column,
-                    filter: d.filter.as_deref(),
-                    term: d.term.as_deref(),
-                    route: d.route.as_deref(),
-                    related: d
-                        .related
-                        .iter()
-                        .map(|r| {
-                            let (file, (line, column), _) = position(sources, r.loc);
-                            Related {
-                                message: &r.message,
-                                file,
-                                line,
-                                column,
-                            }
-                        })
-                        .collect(),
-                    witness: d.witness.as_ref().map(JsonWitness::from),
-                }
-            })
-            .collect(),
+        diagnostics: all,
         summary: Summary::of(diagnostics),
     };
     serde_json::to_writer(&mut *out, &report)?;
     writeln!(out)
+}
+
+fn json_diagnostic<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let (file, (line, column), (end_line, end_column)) = position(sources, d.loc);
+    JsonDiagnostic {
+        code: d.code.as_str(),
+        name: d.code.name(),
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+        filter: d.filter.as_deref(),
+        term: d.term.as_deref(),
+        route: d.route.as_deref(),
+        related: d
+            .related
+            .iter()
+            .map(|r| {
+                let (file, (line, column), _) = position(sources, r.loc);
+                Related {
+                    message: &r.message,
+                    file,
+                    line,
+                    column,
+                }
+            })
+            .collect(),
+        witness: d.witness.as_ref().map(JsonWitness::from),
+    }
 }
