@@ -9,6 +9,7 @@ pub mod keywords;
 pub mod lexer;
 pub mod lower;
 pub mod model;
+pub mod parallel;
 pub mod parse;
 pub mod source;
 pub mod span;

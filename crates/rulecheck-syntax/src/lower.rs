@@ -22,13 +22,15 @@ use crate::values::{self, NumberError};
 
 /// Builds the model of `tree`, appending findings to `diagnostics`.
 pub fn lower(tree: &ConfigTree, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Config {
+    let unterminated = tree.unterminated.iter().map(|&(node, _)| node).collect();
     let mut lowering = Lowering {
         tree,
         sources,
         config: Config::default(),
         diagnostics,
-        unterminated: tree.unterminated.iter().map(|&(node, _)| node).collect(),
+        unterminated: &unterminated,
         verbatim: HashSet::new(),
+        filters: Vec::new(),
     };
     lowering.root();
     // A statement without `;` at the end of its line is a syntax error, unless it was unknown text
@@ -288,10 +290,22 @@ struct Lowering<'a, 'd> {
     config: Config,
     diagnostics: &'d mut Vec<Diagnostic>,
     /// The first nodes of statements that ended at a line break instead of at `;`.
-    unterminated: HashSet<NodeId>,
+    unterminated: &'a HashSet<NodeId>,
     /// Unterminated unknown statements, reported as verbatim text.
     verbatim: HashSet<NodeId>,
+    /// Filters met, lowered after the rest (see [`Lowering::filters`]).
+    filters: Vec<PendingFilter>,
 }
+
+/// A filter to lower, and where its findings go among the others: before the finding `at`.
+struct PendingFilter {
+    name: NodeId,
+    family: Family,
+    at: usize,
+}
+
+/// Terms of filters lowered together on one thread.
+const FILTER_CHUNK_TERMS: usize = 2048;
 
 impl<'a> Lowering<'a, '_> {
     fn text(&self, node: NodeId) -> &'a str {
@@ -427,9 +441,83 @@ impl<'a> Lowering<'a, '_> {
                 _ => self.unknown(top, "a configuration's top level", keywords::TOP_LEVEL),
             }
         }
+        self.filters();
         for &(path, kind) in REFERENCE_PATHS {
             self.references(ConfigTree::ROOT, path, kind);
         }
+    }
+
+    fn defer_filter(&mut self, name: NodeId, family: Family) {
+        let at = self.diagnostics.len();
+        self.filters.push(PendingFilter { name, family, at });
+    }
+
+    /// Lowers the filters met, on the machine's cores: a filter's model and findings depend on its own
+    /// part of the tree only. The filters come out in the order they were met, and their findings where
+    /// lowering each when it was met would have put them, so the result is the same on any number of
+    /// threads.
+    fn filters(&mut self) {
+        let pending = std::mem::take(&mut self.filters);
+        // Chunks of whole filters, of about FILTER_CHUNK_TERMS terms.
+        let mut chunks: Vec<&[PendingFilter]> = Vec::new();
+        let (mut start, mut terms) = (0, 0);
+        for (i, filter) in pending.iter().enumerate() {
+            terms += self.term_count(filter.name);
+            if terms >= FILTER_CHUNK_TERMS || i + 1 == pending.len() {
+                chunks.push(&pending[start..=i]);
+                (start, terms) = (i + 1, 0);
+            }
+        }
+        let (tree, sources, unterminated) = (self.tree, self.sources, self.unterminated);
+        let lowered = crate::parallel::parallel_map(&chunks, crate::parallel::threads(), |chunk| {
+            let mut diagnostics = Vec::new();
+            let mut part = Lowering {
+                tree,
+                sources,
+                config: Config::default(),
+                diagnostics: &mut diagnostics,
+                unterminated,
+                verbatim: HashSet::new(),
+                filters: Vec::new(),
+            };
+            let ends: Vec<usize> = chunk
+                .iter()
+                .map(|f| {
+                    part.filter(f.name, f.family);
+                    part.diagnostics.len()
+                })
+                .collect();
+            let (filters, verbatim) = (part.config.filters, part.verbatim);
+            (filters, verbatim, diagnostics, ends)
+        });
+        let earlier = std::mem::take(self.diagnostics);
+        let mut earlier = earlier.into_iter().enumerate().peekable();
+        let mut pending = pending.iter();
+        for (filters, verbatim, diagnostics, ends) in lowered {
+            let mut diagnostics = diagnostics.into_iter();
+            let mut taken = 0;
+            for (filter, end) in filters.into_iter().zip(ends) {
+                let at = pending.next().expect("one pending entry per filter").at;
+                while let Some((_, d)) = earlier.next_if(|&(i, _)| i < at) {
+                    self.diagnostics.push(d);
+                }
+                self.diagnostics
+                    .extend(diagnostics.by_ref().take(end - taken));
+                taken = end;
+                self.config.filters.push(filter);
+            }
+            self.verbatim.extend(verbatim);
+        }
+        self.diagnostics.extend(earlier.map(|(_, d)| d));
+    }
+
+    /// The terms written in filter `name`.
+    fn term_count(&self, name: NodeId) -> usize {
+        self.children(name)
+            .filter(|&child| self.text(child) == "term")
+            .map(|child| self.children(child).count())
+            .sum::<usize>()
+            .max(1)
     }
 
     /// Records as references of `kind` the deployed children of every node that `path` reaches from
@@ -486,7 +574,7 @@ impl<'a> Lowering<'a, '_> {
                 // `firewall filter NAME` without a family is an IPv4 filter.
                 "filter" => {
                     for name in self.children(child) {
-                        self.filter(name, Family::Inet);
+                        self.defer_filter(name, Family::Inet);
                     }
                 }
                 // Three-color and hierarchical policers are defined for their references; their rates
@@ -523,7 +611,7 @@ impl<'a> Lowering<'a, '_> {
             match self.text(child) {
                 "filter" => {
                     for name in self.children(child) {
-                        self.filter(name, family);
+                        self.defer_filter(name, family);
                     }
                 }
                 kind @ ("service-filter" | "simple-filter" | "fast-update-filter") => {

@@ -812,3 +812,53 @@ fn value_findings_name_their_filter_term_and_route() {
         "{scopes:?}"
     );
 }
+
+/// Filters are lowered on several threads, a few thousand terms at a time: the model keeps them in the
+/// order written, and the findings come out as if each filter were lowered where it stands, between
+/// the findings of the statements around it.
+#[test]
+fn filters_lowered_together_keep_their_order_and_their_findings_place() {
+    let mut text = String::from("bogus-before;\nfirewall {\n    family inet {\n");
+    for f in 0..7 {
+        writeln!(text, "        filter f{f} {{").unwrap();
+        for t in 0..900 {
+            let condition = match t % 300 {
+                7 => "destination-port 70000;".to_owned(),
+                150 => "bogus-condition 1;".to_owned(),
+                _ => format!("destination-port {t};"),
+            };
+            writeln!(
+                text,
+                "            term t{t} {{ from {{ {condition} }} then accept; }}"
+            )
+            .unwrap();
+        }
+        text.push_str("        }\n");
+    }
+    text.push_str("    }\n}\nbogus-after;\n");
+    let (sources, parsed) = parse(&text);
+    let names: Vec<&str> = parsed
+        .config
+        .filters
+        .iter()
+        .map(|f| f.name.text.as_str())
+        .collect();
+    assert_eq!(names, ["f0", "f1", "f2", "f3", "f4", "f5", "f6"]);
+    assert!(parsed.config.filters.iter().all(|f| f.terms.len() == 900));
+    let lines: Vec<u32> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| sources.get(d.loc.file).line_col(d.loc.span.start).0)
+        .collect();
+    // One before, two kinds in three places of each of seven filters, one after: in the text's order.
+    assert_eq!(lines.len(), 1 + 7 * 6 + 1, "{:?}", codes(&parsed));
+    assert!(lines.is_sorted_by(|a, b| a < b), "{lines:?}");
+    let named: Vec<(Option<&str>, Option<&str>)> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| (d.filter.as_deref(), d.term.as_deref()))
+        .collect();
+    assert_eq!(named[1], (Some("f0"), Some("t7")));
+    assert_eq!(named[42], (Some("f6"), Some("t750")));
+    assert_eq!((named[0], named[43]), ((None, None), (None, None)));
+}

@@ -84,7 +84,7 @@ mod tests {
             text.push(b'\n');
         })
         .unwrap();
-        let expected: String = (0..count).map(|i| format!("{i}\n")).collect();
+        let expected: String = (0..count).map(|i| i.to_string() + "\n").collect();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }
