@@ -556,41 +556,42 @@ pub struct Cost<'a> {
 
 /// Estimates what every filter and flow-route table of `config` costs.
 pub fn cost(config: &Config) -> Cost<'_> {
+    cost_with_threads(config, 1)
+}
+
+/// [`cost`] on up to `threads` threads (a filter at a time), with the same result.
+pub fn cost_with_threads(config: &Config, threads: usize) -> Cost<'_> {
     let lists = PrefixLists::new(config);
-    let filters = config
-        .filters
-        .iter()
-        .map(|filter| {
-            let family = match filter.family {
-                Family::Inet6 => AddressFamily::Inet6,
-                Family::Inet | Family::Any => AddressFamily::Inet,
-            };
-            let terms: Vec<TermCost<'_>> = crate::analysis::expand_terms(config, filter)
-                .into_iter()
-                .map(|term| {
-                    let own = filter.owns(term);
-                    let nested_in = if own {
-                        None
-                    } else {
-                        config
-                            .filters
-                            .iter()
-                            .find(|f| f.owns(term))
-                            .map(|f| &f.name)
-                    };
-                    let expansion = expansion(&term.conditions, family, &lists, RuleKind::Term);
-                    TermCost::new(&term.name, nested_in, family, expansion)
-                })
-                .collect();
-            let (entries, bytes) = totals(&terms);
-            FilterCost {
-                filter,
-                terms,
-                entries,
-                bytes,
-            }
-        })
-        .collect();
+    let filters = crate::parallel_map(&config.filters, threads, |filter| {
+        let family = match filter.family {
+            Family::Inet6 => AddressFamily::Inet6,
+            Family::Inet | Family::Any => AddressFamily::Inet,
+        };
+        let terms: Vec<TermCost<'_>> = crate::analysis::expand_terms(config, filter)
+            .into_iter()
+            .map(|term| {
+                let own = filter.owns(term);
+                let nested_in = if own {
+                    None
+                } else {
+                    config
+                        .filters
+                        .iter()
+                        .find(|f| f.owns(term))
+                        .map(|f| &f.name)
+                };
+                let expansion = expansion(&term.conditions, family, &lists, RuleKind::Term);
+                TermCost::new(&term.name, nested_in, family, expansion)
+            })
+            .collect();
+        let (entries, bytes) = totals(&terms);
+        FilterCost {
+            filter,
+            terms,
+            entries,
+            bytes,
+        }
+    });
     let flow_tables = config
         .flow_tables
         .iter()

@@ -116,7 +116,7 @@ pub fn check_in_parts(
         settings,
         filters: Vec::new(),
         flows: Vec::new(),
-        cost: cost::cost(config),
+        cost: cost::cost_with_threads(config, threads),
         threads,
     };
     let mut out = run_checks(&cx, rules::CONFIG_CHECKS);

@@ -5,6 +5,8 @@
 //! inside the set is one prefix), which shares nothing with the greedy cover of `expansion.rs`, and
 //! multiplies the counts itself.
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 use rulecheck_eval::compile::PrefixLists;
 use rulecheck_eval::cost::{self, Expansion, RuleKind};
@@ -229,6 +231,39 @@ fn nested_filter_terms_count_in_the_filter_that_includes_them() {
         edge.terms[0].nested_in.map(|n| n.text.as_str()),
         Some("common")
     );
+}
+
+#[test]
+fn filters_costed_on_several_threads_cost_the_same() {
+    let mut text = String::from("firewall { family inet {\n");
+    for f in 0..9 {
+        writeln!(text, "filter f{f} {{").unwrap();
+        for t in 0..=f * 3 {
+            writeln!(
+                text,
+                "term t{t} {{ from {{ protocol tcp; destination-port {}-{}; }} then accept; }}",
+                t * 7,
+                t * 7 + f * 100
+            )
+            .unwrap();
+        }
+        text += "}\n";
+    }
+    text += "} }";
+    let (_, parsed) = rulecheck_syntax::parse_str("test.conf", &text);
+    let summary = |costs: &cost::Cost<'_>| -> Vec<(String, u64, u64, Vec<u64>)> {
+        costs
+            .filters
+            .iter()
+            .map(|f| {
+                let terms = f.terms.iter().map(cost::TermCost::entries).collect();
+                (f.filter.name.text.clone(), f.entries, f.bytes, terms)
+            })
+            .collect()
+    };
+    let one = summary(&cost::cost(&parsed.config));
+    assert_eq!(one.len(), 9);
+    assert_eq!(one, summary(&cost::cost_with_threads(&parsed.config, 3)));
 }
 
 fn condition(field: MatchField, except: bool, values: Values) -> Condition {
