@@ -1302,11 +1302,12 @@ impl HeaderSpace {
             return Ok(self.is_empty());
         }
         let mut rest = Vec::new();
+        let others: Vec<&Cube> = other.cubes.iter().collect();
         for cube in &self.cubes {
             if other.cubes.iter().any(|b| cube.is_subset(b)) {
                 continue;
             }
-            subtract_all(cube, &other.cubes, &mut rest, budget)?;
+            subtract_all(cube, &others, &mut rest, budget)?;
             if !rest.is_empty() {
                 return Ok(false);
             }
@@ -1535,7 +1536,7 @@ fn subtract_many(
             return Ok(());
         }
     }
-    subtract_all(&cube, others.iter().copied(), out, budget)
+    subtract_all(&cube, others, out, budget)
 }
 
 /// Where to cut `cube` so that as many of `others` as possible lie wholly on either side, or `None` if
@@ -1580,23 +1581,27 @@ fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
 }
 
 /// Pushes `cube \ (union of others)` onto `out` as disjoint cubes, removing the others one by one.
-fn subtract_all<'a>(
+///
+/// A piece about to be cut by one of the others that lies wholly inside that one or a later one is
+/// dropped instead: every piece cut from it would be removed by that one, so the pieces left are the
+/// same, without the cutting.
+fn subtract_all(
     cube: &Cube,
-    others: impl IntoIterator<Item = &'a Cube>,
+    others: &[&Cube],
     out: &mut Vec<Cube>,
     budget: &mut Budget,
 ) -> Result<(), BudgetExceeded> {
     let mut pieces = vec![cube.clone()];
     let mut next = Vec::new();
-    for other in others {
+    for (k, other) in others.iter().enumerate() {
         if pieces.is_empty() {
             break;
         }
         for piece in pieces.drain(..) {
-            if piece.intersects(other) {
-                piece.difference_into(other, &mut next, budget)?;
-            } else {
+            if !piece.intersects(other) {
                 next.push(piece);
+            } else if !others[k..].iter().any(|o| piece.is_subset(o)) {
+                piece.difference_into(other, &mut next, budget)?;
             }
         }
         std::mem::swap(&mut pieces, &mut next);
