@@ -33,9 +33,9 @@ pub fn analyse(config: &Config, budget: u64) -> (Vec<FilterReport<'_>>, Vec<Flow
     analyse_with_threads(config, budget, 1)
 }
 
-/// [`analyse`] on up to `threads` threads. Every walk (a filter or flow table in one family) is
-/// independent, so they are the units shared out: a flow table's two families, or a big filter, do not
-/// hold up the rest.
+/// [`analyse`] on up to `threads` threads. The rules of every walk (a filter or flow table in one
+/// family) are shared out together in chunks (see [`analysis::walk_all`]): a flow table's two families,
+/// or a big filter, do not hold up the rest.
 pub fn analyse_with_threads(
     config: &Config,
     budget: u64,

@@ -1084,7 +1084,7 @@ impl HeaderSpace {
     }
 
     /// A few packets of the space to try first when looking for one that something else lacks: per cube
-    /// (of the first [`PROBE_CUBES`]), its smallest point, its largest, and one near its middle.
+    /// (of the first four), its smallest point, its largest, and one near its middle.
     pub fn probes(&self) -> impl Iterator<Item = Packet> + '_ {
         self.cubes.iter().take(PROBE_CUBES).flat_map(move |cube| {
             let low = cube.witness_point();
@@ -1218,7 +1218,8 @@ impl HeaderSpace {
     /// The packets in `self` and in none of `others`, within a budget.
     ///
     /// The same set as subtracting the others one after the other, computed in one pass that scales
-    /// with many others (see [`subtract_many`]). Spaces of another family are ignored.
+    /// with many others: while many of them meet a cube, the cube is cut in two where that best
+    /// separates them (a k-d split). Spaces of another family are ignored.
     pub fn difference_all_bounded<'a>(
         &self,
         others: impl IntoIterator<Item = &'a HeaderSpace>,
@@ -1364,9 +1365,10 @@ impl HeaderSpace {
     /// [`HeaderSpace::witness`]) it takes: `(position in others, packet)`, by position. Spaces of another
     /// family take nothing.
     ///
-    /// The space is divided as [`subtract_many`] divides it, so that each part only meets a few of the
-    /// others, and in each part the others are taken in order; a space covered piecemeal by hundreds of
-    /// others costs about `n log n` steps, not a pass over its pieces per other.
+    /// The space is divided as [`HeaderSpace::difference_all_bounded`] divides it, so that each part
+    /// only meets a few of the others, and in each part the others are taken in order; a space covered
+    /// piecemeal by hundreds of others costs about `n log n` steps, not a pass over its pieces per
+    /// other.
     ///
     /// The search stops early once `enough` says so: it is told each holder as it is first found (its
     /// position in `others`) and returns whether to stop. Also returned: whether every holder was found
@@ -1489,7 +1491,7 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
     Ok(())
 }
 
-/// Cubes of a space [`HeaderSpace::probes`] takes points from.
+/// Cubes of a space [`HeaderSpace::probes`] takes points from (its docs say how many).
 const PROBE_CUBES: usize = 4;
 
 /// Most cubes [`subtract_many`] removes one by one; above, it divides the cube first.
