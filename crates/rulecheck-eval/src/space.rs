@@ -338,6 +338,15 @@ impl IntervalSet {
                     self.repr = Repr::Empty;
                 }
             }
+            // One range around all of the other set: that set (a field left open by a rule, narrowed
+            // by the valid packets' protocols, say).
+            (Repr::Many(ranges), Repr::One((lo, hi)))
+                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi => {}
+            (Repr::One((lo, hi)), Repr::Many(ranges))
+                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
+            {
+                self.repr = Repr::Many(ranges.clone());
+            }
             _ => *self = self.intersect_ranges(other),
         }
     }
