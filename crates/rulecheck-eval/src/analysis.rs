@@ -303,7 +303,8 @@ pub fn walk_with_threads<R: Rule + Sync>(
         .expect("one walk per rule list")
 }
 
-/// [`walk`] of each rule list and family of `lists`, on up to `threads` threads, with the same results.
+/// [`walk`] of each rule list and family in `rule_lists`, on up to `threads` threads, with the same
+/// results.
 ///
 /// What each rule decides depends only on the compiled rules and the index, not on the other rules'
 /// results, so the rules of every list are shared out together in chunks: the threads stay busy to the
