@@ -500,13 +500,7 @@ mod tests {
     /// sequence of costs, the same rules fit and the same total is used.
     #[test]
     fn settling_costs_is_charging_one_budget_in_order() {
-        let mut state = 11u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut next = crate::test_numbers(11);
         let mut stopped_early = 0;
         for _ in 0..2000 {
             let limit = next(200);

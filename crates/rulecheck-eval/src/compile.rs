@@ -353,13 +353,7 @@ mod tests {
     /// of equally specific ones) is not `except`, checked address by address.
     #[test]
     fn longest_match_set_agrees_with_matching_each_address() {
-        let mut state = 5u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut next = crate::test_numbers(5);
         let base: u128 = 0x0a00_0000;
         for _ in 0..2000 {
             let entries: Vec<(Address, bool)> = (0..=next(12))

@@ -518,15 +518,10 @@ mod tests {
             .with(Field::DestinationPort, IntervalSet::range(dport.0, dport.1))
     }
 
-    /// Pseudo-random numbers below `n`, the same for the same seed.
+    /// [`crate::test_numbers`] for bounds of any width (every `n` here fits in 64 bits).
     fn numbers(seed: u64) -> impl FnMut(u128) -> u128 {
-        let mut state = seed;
-        move |n| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            u128::from(state >> 33) % n
-        }
+        let mut next = crate::test_numbers(seed);
+        move |n| u128::from(next(u64::try_from(n).expect("a small bound")))
     }
 
     /// The lowest point of a box.

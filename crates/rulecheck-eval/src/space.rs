@@ -1688,13 +1688,7 @@ mod tests {
     /// Coalescing a few cubes pair by pair gives what grouping them by hash gives, cube for cube.
     #[test]
     fn coalescing_few_cubes_agrees_with_grouping_by_hash() {
-        let mut state = 7u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut next = crate::test_numbers(7);
         let fields = [
             Field::Protocol,
             Field::DestinationPort,
