@@ -23,6 +23,7 @@ use rulecheck_syntax::Diagnostic;
 use rulecheck_syntax::model::Config;
 
 pub use report::{FilterReport, FlowReport};
+pub use rulecheck_syntax::parallel::{MAX_THREADS, parallel_map, threads};
 pub use settings::{Bounds, Device, Protect, Settings};
 
 /// What a check sees.
@@ -90,21 +91,6 @@ pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
     check_with_threads(config, settings, threads())
 }
 
-pub use rulecheck_syntax::parallel::{MAX_THREADS, parallel_map, threads};
-
-/// Pseudo-random numbers for unit tests: `next(n)` is below `n`, the same sequence for the same seed
-/// (a linear congruential generator, Knuth's MMIX constants).
-#[cfg(test)]
-pub(crate) fn test_numbers(seed: u64) -> impl FnMut(u64) -> u64 {
-    let mut state = seed;
-    move |n| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % n
-    }
-}
-
 /// [`check`] on `threads` threads (1: on the calling thread only).
 ///
 /// The filters are walked and checked a part at a time (about [`PART_TERMS`] terms), and each part's
@@ -170,4 +156,17 @@ fn run_checks(cx: &Context<'_>, checks: &[rules::Check]) -> Vec<Diagnostic> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Pseudo-random numbers for unit tests: `next(n)` is below `n`, the same sequence for the same seed
+/// (a linear congruential generator, Knuth's MMIX constants).
+#[cfg(test)]
+pub(crate) fn test_numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    }
 }
