@@ -79,30 +79,40 @@ impl Bounds {
         bounds
     }
 
-    /// Boxes around `cubes`, finer than [`Bounds::of`]: one per address range of a cube (up to
-    /// [`MAX_BOXES`] per space). An address list of prefixes spread over the address space has a box
-    /// that covers nearly all of it; its boxes cover only its prefixes.
+    /// Boxes around `cubes`, finer than [`Bounds::of`]: one per pair of a source and a destination
+    /// range of a cube when there are at most [`MAX_BOXES`] pairs, else one per group of adjacent
+    /// ranges of the address with more (up to [`MAX_BOXES`] per space). An address list of prefixes
+    /// spread over the address space has a box that covers nearly all of it; its boxes cover only its
+    /// prefixes. A term with a few sources and a few destinations would otherwise have boxes as wide as
+    /// all its sources, which meet nearly every other term's.
     pub fn split_of(cubes: &[Cube]) -> Vec<Self> {
         let mut boxes: Vec<Self> = Vec::new();
         for cube in cubes {
             let Some(whole) = Self::of(std::slice::from_ref(cube)) else {
                 continue;
             };
-            let field = [Field::DestinationAddress, Field::SourceAddress]
-                .into_iter()
-                .max_by_key(|&f| cube.get(f).range_count())
-                .unwrap_or(Field::DestinationAddress);
-            let ranges = cube.get(field).ranges();
-            // Groups of adjacent ranges when there are too many to give each a box.
-            let group = ranges.len().div_ceil(MAX_BOXES);
-            for chunk in ranges.chunks(group.max(1)) {
-                let mut part = whole;
-                part.addresses[field.index()] = (chunk[0].0, chunk[chunk.len() - 1].1);
-                // The cubes of a space often differ only in the narrow fields (the protocols and
-                // fragments that make a packet valid): one box for each place in the address space.
-                match boxes.iter_mut().find(|b| b.addresses == part.addresses) {
-                    Some(same) => *same = same.join(&part),
-                    None => boxes.push(part),
+            let sources = cube.get(Field::SourceAddress).ranges();
+            let destinations = cube.get(Field::DestinationAddress).ranges();
+            // A box per source and destination range when there are few enough; otherwise groups of
+            // adjacent ranges of the field with more, the other field's whole span in each.
+            let (source_groups, destination_groups) =
+                if sources.len() * destinations.len() <= MAX_BOXES {
+                    (sources.len(), destinations.len())
+                } else if sources.len() > destinations.len() {
+                    (MAX_BOXES, 1)
+                } else {
+                    (1, MAX_BOXES)
+                };
+            for source in groups(sources, source_groups) {
+                for destination in groups(destinations, destination_groups) {
+                    let mut part = whole;
+                    part.addresses = [source, destination];
+                    // The cubes of a space often differ only in the narrow fields (the protocols and
+                    // fragments that make a packet valid): one box for each place in the address space.
+                    match boxes.iter_mut().find(|b| b.addresses == part.addresses) {
+                        Some(same) => *same = same.join(&part),
+                        None => boxes.push(part),
+                    }
                 }
             }
         }
@@ -159,6 +169,14 @@ impl Bounds {
             hi: std::array::from_fn(|i| self.hi[i].max(other.hi[i])),
         }
     }
+}
+
+/// The spans of `ranges` (sorted, disjoint) in at most `count` groups of adjacent ranges.
+fn groups(ranges: &[(u128, u128)], count: usize) -> impl Iterator<Item = (u128, u128)> + '_ {
+    let size = ranges.len().div_ceil(count.max(1)).max(1);
+    ranges
+        .chunks(size)
+        .map(|chunk| (chunk[0].0, chunk[chunk.len() - 1].1))
 }
 
 /// Most boxes [`Bounds::split_of`] gives one space.
@@ -259,7 +277,9 @@ impl Side {
         }
         // Sorted by bound (ascending, or descending for upper bounds), then by box number: keys and
         // box numbers packed into one integer, so the sort compares integers.
-        let (keys, ids) = if field.index() < 2 {
+        // Addresses that fit in 32 bits (every IPv4 one) are sorted as the narrow fields are.
+        let wide = field.index() < 2 && boxes.iter().any(|b| bound(b) > u128::from(u32::MAX));
+        let (keys, ids) = if wide {
             let mut order: Vec<(u128, u32)> = boxes
                 .iter()
                 .enumerate()
@@ -284,12 +304,19 @@ impl Side {
                 })
                 .collect();
             order.sort_unstable();
-            let (keys, ends) = distinct(order.iter().map(|&packed| {
+            let ids: Vec<u32> = order.iter().map(|&packed| packed as u32).collect();
+            let sorted = order.iter().map(|&packed| {
                 let key = (packed >> 32) as u32;
                 if upper { !key } else { key }
-            }));
-            let ids: Vec<u32> = order.iter().map(|&packed| packed as u32).collect();
-            (Keys::Narrow(keys, ends), ids)
+            });
+            let keys = if field.index() < 2 {
+                let (keys, ends) = distinct(sorted.map(u128::from));
+                Keys::Wide(keys, ends)
+            } else {
+                let (keys, ends) = distinct(sorted);
+                Keys::Narrow(keys, ends)
+            };
+            (keys, ids)
         };
         let mut rows = Vec::with_capacity((ids.len() / stride + 2) * words);
         let mut set = vec![0u64; words];
@@ -531,6 +558,13 @@ mod tests {
 
     #[test]
     fn finds_exactly_the_earlier_overlapping_boxes() {
+        // Addresses that fit in 32 bits are sorted as narrow keys, wider ones (IPv6) as they are.
+        for offset in [0, 1 << 64] {
+            finds_exactly_the_earlier_overlapping_boxes_at(offset);
+        }
+    }
+
+    fn finds_exactly_the_earlier_overlapping_boxes_at(offset: u128) {
         // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan.
         let mut next = numbers(7);
         let rules: Vec<Vec<Bounds>> = (0..500)
@@ -540,7 +574,7 @@ mod tests {
                 }
                 let cubes: Vec<Cube> = (0..=(i % 3))
                     .map(|_| {
-                        let lo = next(1 << 20);
+                        let lo = offset + next(1 << 20);
                         let width = if i % 17 == 0 { 1 << 22 } else { next(1 << 10) };
                         let port = next(60_000);
                         cube((lo, lo + width), (port, port + next(2000)))
@@ -623,6 +657,48 @@ mod tests {
         assert_eq!(
             split[1].range(Field::DestinationAddress),
             (1 << 30, (1 << 30) + 9)
+        );
+    }
+
+    #[test]
+    fn boxes_split_both_addresses_when_few_enough() {
+        // Two source and three destination ranges: six boxes, each one range of each, so a packet
+        // between two listed ranges of either address is in none of them.
+        let sources = IntervalSet::from_ranges([(10, 20), (1_000, 1_010)]);
+        let destinations = IntervalSet::from_ranges([(0, 9), (500, 509), (1 << 30, (1 << 30) + 9)]);
+        let cube = Cube::full(AddressFamily::Inet)
+            .with(Field::SourceAddress, sources.clone())
+            .with(Field::DestinationAddress, destinations.clone());
+        let split = Bounds::split_of(std::slice::from_ref(&cube));
+        assert_eq!(split.len(), 6);
+        let holding = |source: u128, destination: u128| {
+            let mut point = [0; FIELDS];
+            point[Field::SourceAddress.index()] = source;
+            point[Field::DestinationAddress.index()] = destination;
+            let point = Bounds::from_points(&point, &point);
+            split.iter().filter(|b| b.intersects(&point)).count()
+        };
+        for source in [10, 15, 20, 500, 1_000, 1_010] {
+            for destination in [0, 9, 100, 505, 1 << 30, 1 << 29] {
+                let inside = sources.contains(source) && destinations.contains(destination);
+                assert_eq!(
+                    holding(source, destination),
+                    usize::from(inside),
+                    "{source} {destination}"
+                );
+            }
+        }
+        // Too many ranges of both for a box per pair: groups of the field with more, the other whole.
+        let many = IntervalSet::from_ranges((0..40u128).map(|i| (i * 100, i * 100 + 9)));
+        let wide = Cube::full(AddressFamily::Inet)
+            .with(Field::SourceAddress, sources)
+            .with(Field::DestinationAddress, many);
+        let split = Bounds::split_of(&[wide]);
+        assert_eq!(split.len(), 20);
+        assert!(
+            split
+                .iter()
+                .all(|b| b.range(Field::SourceAddress) == (10, 1_010))
         );
     }
 }

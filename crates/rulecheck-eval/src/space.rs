@@ -1270,6 +1270,16 @@ impl HeaderSpace {
         let mut cubes = Vec::new();
         let mut part = Vec::new();
         for cube in &self.cubes {
+            // What is left after a filter's last terms is often inside one of them, a catch-all: the
+            // cube is then gone without a look at the others.
+            if removed
+                .iter()
+                .rev()
+                .take(LAST_LOOKED_AT)
+                .any(|other| cube.is_subset(other))
+            {
+                continue;
+            }
             part.clear();
             part.extend(
                 removed
@@ -1502,6 +1512,10 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
 
 /// Cubes of a space [`HeaderSpace::probes`] takes points from (its docs say how many).
 const PROBE_CUBES: usize = 4;
+
+/// Cubes to remove that [`HeaderSpace::difference_all_bounded`] first tests for holding a whole cube,
+/// from the last.
+const LAST_LOOKED_AT: usize = 8;
 
 /// Most cubes [`subtract_many`] removes one by one; above, it divides the cube first.
 const DIRECT_SUBTRACTION: usize = 8;
