@@ -6,8 +6,8 @@
 //! and those whose upper bound is at least the query's lower one, and each of these sets is a prefix of
 //! the boxes sorted by that bound. For every field and side the index keeps that order and, every
 //! `stride` positions, the set of the boxes before it as a bit set over box numbers (which follow rule
-//! order). A query is a binary search per field and side, one stored set and at most `stride - 1` more
-//! boxes, and an AND of bit sets: its cost grows with the number of rules over 64, whatever the overlap,
+//! order). A query is a binary search per field and side, the nearest stored set with at most
+//! `stride / 2` boxes added or taken out, and an AND of bit sets: its cost grows with the number of rules over 64, whatever the overlap,
 //! and its answer comes out in rule order, so "the first earlier rule that …" stops at the first answer.
 //! This is the bit-vector scheme of packet classifiers (Lakshman and Stiliadis, SIGCOMM 1998), with
 //! prefix sets in place of elementary intervals, so its memory is linear in the fields and rows kept.
@@ -462,12 +462,23 @@ impl BoxIndex {
             if passing == 0 {
                 return false;
             }
-            let row = passing / self.stride;
+            // The stored set nearest `passing`, and the boxes between: added from the one below,
+            // taken out of the one above.
+            let row = (passing + self.stride / 2) / self.stride;
             scratch.clear();
             scratch.extend_from_slice(&side.rows[row * self.words..][..set.len()]);
-            for &id in &side.ids[row * self.stride..passing] {
-                if let Some(word) = scratch.get_mut(id as usize / 64) {
-                    *word |= 1 << (id % 64);
+            let stored = (row * self.stride).min(side.len());
+            if stored <= passing {
+                for &id in &side.ids[stored..passing] {
+                    if let Some(word) = scratch.get_mut(id as usize / 64) {
+                        *word |= 1 << (id % 64);
+                    }
+                }
+            } else {
+                for &id in &side.ids[passing..stored] {
+                    if let Some(word) = scratch.get_mut(id as usize / 64) {
+                        *word &= !(1 << (id % 64));
+                    }
                 }
             }
             let mut any = 0;
