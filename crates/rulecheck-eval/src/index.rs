@@ -233,6 +233,37 @@ enum Keys {
     Narrow(Vec<u32>, Vec<u32>),
 }
 
+/// `pairs` sorted by key, stably (so by box number among equal keys, if they come in that order): a
+/// least-significant-byte-first radix sort that skips the bytes every key shares. The bounds of most
+/// fields are small numbers (protocols, flags, DSCP), one or two bytes to sort by, not four.
+fn radix_sort(mut pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    let (all, any) = pairs.iter().fold((u32::MAX, 0), |(all, any), &(key, _)| {
+        (all & key, any | key)
+    });
+    let mut spare = vec![(0, 0); pairs.len()];
+    for shift in (0..32).step_by(8) {
+        if ((all ^ any) >> shift) & 0xff == 0 {
+            continue;
+        }
+        let byte = |key: u32| (key >> shift) as usize & 0xff;
+        let mut next = [0usize; 256];
+        for &(key, _) in &pairs {
+            next[byte(key)] += 1;
+        }
+        let mut start = 0;
+        for slot in &mut next {
+            (start, *slot) = (start + *slot, start);
+        }
+        for &(key, id) in &pairs {
+            let slot = &mut next[byte(key)];
+            spare[*slot] = (key, id);
+            *slot += 1;
+        }
+        std::mem::swap(&mut pairs, &mut spare);
+    }
+    pairs
+}
+
 /// The distinct values of `sorted` and the number of values up to and including each.
 fn distinct<K: Copy + PartialEq>(sorted: impl IntoIterator<Item = K>) -> (Vec<K>, Vec<u32>) {
     let (mut keys, mut ends): (Vec<K>, Vec<u32>) = (Vec::new(), Vec::new());
@@ -275,8 +306,7 @@ impl Side {
                 rows: Vec::new(),
             });
         }
-        // Sorted by bound (ascending, or descending for upper bounds), then by box number: keys and
-        // box numbers packed into one integer, so the sort compares integers.
+        // Sorted by bound (ascending, or descending for upper bounds), then by box number.
         // Addresses that fit in 32 bits (every IPv4 one) are sorted as the narrow fields are.
         let wide = field.index() < 2 && boxes.iter().any(|b| bound(b) > u128::from(u32::MAX));
         let (keys, ids) = if wide {
@@ -295,20 +325,18 @@ impl Side {
                 order.iter().map(|&(_, id)| id).collect(),
             )
         } else {
-            let mut order: Vec<u64> = boxes
-                .iter()
-                .enumerate()
-                .map(|(id, b)| {
-                    let key = narrow(bound(b));
-                    (u64::from(if upper { !key } else { key }) << 32) | id as u64
-                })
-                .collect();
-            order.sort_unstable();
-            let ids: Vec<u32> = order.iter().map(|&packed| packed as u32).collect();
-            let sorted = order.iter().map(|&packed| {
-                let key = (packed >> 32) as u32;
-                if upper { !key } else { key }
-            });
+            let order = radix_sort(
+                boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(id, b)| {
+                        let key = narrow(bound(b));
+                        (if upper { !key } else { key }, id as u32)
+                    })
+                    .collect(),
+            );
+            let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
+            let sorted = order.iter().map(|&(key, _)| if upper { !key } else { key });
             let keys = if field.index() < 2 {
                 let (keys, ends) = distinct(sorted.map(u128::from));
                 Keys::Wide(keys, ends)
@@ -647,6 +675,22 @@ mod tests {
                 .collect();
             let found: Vec<usize> = index.overlapping_in_order(query, i).collect();
             assert_eq!(found, expected, "rule {i}");
+        }
+    }
+
+    #[test]
+    fn radix_sort_is_a_stable_sort_by_key() {
+        let mut next = crate::test_numbers(5);
+        // Keys in one byte, in two, spread over four, and all equal.
+        for mask in [0xff, 0xff00, 0x00ff_00ff, u32::MAX, 0] {
+            for len in [0, 1, 2, 300, 5_000] {
+                let pairs: Vec<(u32, u32)> = (0..len)
+                    .map(|id| (next(u64::from(u32::MAX)) as u32 & mask, id))
+                    .collect();
+                let mut expected = pairs.clone();
+                expected.sort_by_key(|&(key, _)| key);
+                assert_eq!(radix_sort(pairs), expected, "mask {mask:#x}, {len} keys");
+            }
         }
     }
 
