@@ -241,11 +241,9 @@ fn radix_sort(mut pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
         (all & key, any | key)
     });
     let mut spare = vec![(0, 0); pairs.len()];
-    for shift in (0..32).step_by(8) {
-        if ((all ^ any) >> shift) & 0xff == 0 {
-            continue;
-        }
-        let byte = |key: u32| (key >> shift) as usize & 0xff;
+    let differing = (all ^ any).to_le_bytes();
+    for (place, _) in differing.iter().enumerate().filter(|&(_, &d)| d != 0) {
+        let byte = |key: u32| usize::from(key.to_le_bytes()[place]);
         let mut next = [0usize; 256];
         for &(key, _) in &pairs {
             next[byte(key)] += 1;
