@@ -321,10 +321,22 @@ impl IntervalSet {
     #[must_use]
     #[inline]
     pub fn intersect(&self, other: &Self) -> Self {
-        if let (Repr::One(a), Repr::One(b)) = (&self.repr, &other.repr) {
-            return Self::range(a.0.max(b.0), a.1.min(b.1));
+        match (&self.repr, &other.repr) {
+            (Repr::One(a), Repr::One(b)) => Self::range(a.0.max(b.0), a.1.min(b.1)),
+            // One range around all of the other set: that set (a field left open by a rule, narrowed
+            // by the valid packets' protocols, say).
+            (Repr::Many(ranges), Repr::One((lo, hi)))
+                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
+            {
+                self.clone()
+            }
+            (Repr::One((lo, hi)), Repr::Many(ranges))
+                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
+            {
+                other.clone()
+            }
+            _ => self.intersect_ranges(other),
         }
-        self.intersect_ranges(other)
     }
 
     /// Narrows the set to the values also in `other`.
@@ -547,23 +559,14 @@ impl Cube {
     /// The points in both cubes (a cube, possibly empty).
     #[must_use]
     pub fn intersect(&self, other: &Self) -> Self {
-        let mut fields = self.fields.clone();
-        for (mine, theirs) in fields.iter_mut().zip(&other.fields) {
-            *mine = mine.intersect(theirs);
+        Self {
+            fields: std::array::from_fn(|i| self.fields[i].intersect(&other.fields[i])),
         }
-        Self { fields }
     }
 
     /// The intersection, or `None` if the cubes do not meet.
     fn intersection(&self, other: &Self) -> Option<Self> {
-        if !self.intersects(other) {
-            return None;
-        }
-        let mut both = self.clone();
-        for (mine, theirs) in both.fields.iter_mut().zip(&other.fields) {
-            mine.intersect_with(theirs);
-        }
-        Some(both)
+        self.intersects(other).then(|| self.intersect(other))
     }
 
     /// Whether the cubes share a point.
