@@ -1500,9 +1500,9 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
             break;
         }
         for piece in pieces.drain(..) {
-            match piece.intersection(other) {
+            match piece.first_common_point(other) {
                 Some(taken) => {
-                    holders.record(k, taken.witness_point());
+                    holders.record(k, taken);
                     piece.difference_into(other, &mut next, budget)?;
                 }
                 None => next.push(piece),
