@@ -808,6 +808,17 @@ fn packet_at(family: AddressFamily, point: &[u128; FIELDS]) -> Packet {
     }
 }
 
+/// The largest of the smallest lengths of the kinds of valid packets of `family` (a TCP packet without
+/// options). Only a packet-length condition narrows the lengths of a kind, so what any other conditions
+/// match has a packet at most this long, unless it is empty.
+pub fn largest_minimum_length(family: AddressFamily) -> u128 {
+    valid_cubes(family)
+        .iter()
+        .filter_map(|cube| cube.get(Field::PacketLength).first())
+        .max()
+        .unwrap_or(0)
+}
+
 /// V, the valid packets of `family`, as pairwise disjoint cubes (they differ in fragment offset
 /// or protocol). Built once per family.
 fn valid_cubes(family: AddressFamily) -> &'static [Cube] {

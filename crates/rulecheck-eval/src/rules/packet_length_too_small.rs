@@ -6,7 +6,7 @@ use rulecheck_syntax::{Code, Diagnostic};
 use crate::Context;
 use crate::compile::{self, PrefixLists};
 use crate::packet::AddressFamily;
-use crate::space::Field;
+use crate::space::{self, Field};
 
 rule! {
     /// ## What it does
@@ -66,6 +66,15 @@ pub fn too_small(
     let Values::Ranges(ranges) = &condition.values else {
         return None;
     };
+    // The smallest packet the other conditions match is at most the largest of the kinds' smallest:
+    // a value from there on is not below it, with no need to compile the term.
+    let ceiling = families
+        .iter()
+        .map(|&family| space::largest_minimum_length(family))
+        .max()?;
+    if ranges.iter().any(|r| u128::from(r.hi) >= ceiling) {
+        return None;
+    }
     let smallest = smallest_other(conditions, families, lists)?;
     (!ranges.is_empty() && ranges.iter().all(|r| r.hi < smallest))
         .then_some((smallest, condition.loc))
@@ -82,5 +91,74 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 format!("packet-length matches only packets shorter than {smallest} bytes, the smallest packet the rest of this term can match"),
             )));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use crate::analysis::families;
+
+    /// The shortcut (no compiling when a value reaches the largest of the kinds' smallest packets)
+    /// against the definition, at the boundary for each family and kind of packet.
+    #[test]
+    fn values_from_the_largest_smallest_packet_never_fire() {
+        assert_eq!(space::largest_minimum_length(AddressFamily::Inet), 40);
+        assert_eq!(space::largest_minimum_length(AddressFamily::Inet6), 60);
+        // First fragments only (a port or ICMP type), so a TCP packet is 40 or 60 bytes at least.
+        let kinds = |protocol: &str, icmp: &str| {
+            [
+                format!("{protocol} tcp; destination-port 80;"),
+                format!("{protocol} udp; destination-port 53;"),
+                format!("{protocol} {icmp}; icmp-type echo-request;"),
+                String::new(),
+            ]
+        };
+        let mut text = String::from("firewall {\n");
+        for (family, protocol, icmp) in [
+            ("inet", "protocol", "icmp"),
+            ("inet6", "next-header", "icmp6"),
+        ] {
+            let _ = writeln!(text, "family {family} {{ filter f-{family} {{");
+            for (k, conditions) in kinds(protocol, icmp).iter().enumerate() {
+                for hi in [19, 27, 39, 40, 47, 59, 60, 61] {
+                    let _ = writeln!(
+                        text,
+                        "term t{k}-{hi} {{ from {{ {conditions} packet-length 0-{hi}; }} then discard; }}"
+                    );
+                }
+            }
+            text.push_str("}}\n");
+        }
+        text.push('}');
+        let (_, parsed) = rulecheck_syntax::parse_str("t.conf", &text);
+        let config = parsed.config;
+        let lists = PrefixLists::new(&config);
+        let mut fired = Vec::new();
+        for filter in &config.filters {
+            let families = families(filter.family);
+            for term in &filter.terms {
+                let Some(Values::Ranges(ranges)) = term
+                    .conditions
+                    .iter()
+                    .find(|c| c.field == MatchField::PacketLength)
+                    .map(|c| &c.values)
+                else {
+                    unreachable!("every term has a length")
+                };
+                let by_definition = smallest_other(&term.conditions, families, &lists)
+                    .filter(|&smallest| ranges[0].hi < smallest);
+                let found = too_small(&term.conditions, families, &lists).map(|(s, _)| s);
+                assert_eq!(found, by_definition, "term {}", term.name.text);
+                if found.is_some() {
+                    fired.push(term.name.text.as_str());
+                }
+            }
+        }
+        // Just below the ceiling of each family, a TCP packet with a port is too long.
+        assert!(fired.contains(&"t0-39"), "{fired:?}");
+        assert!(fired.contains(&"t0-59"), "{fired:?}");
     }
 }
