@@ -144,7 +144,7 @@ pub fn check_in_parts(
 }
 
 /// Terms walked and checked together by [`check_with_threads`] (a filter is never divided).
-pub const PART_TERMS: usize = 8_192;
+pub const PART_TERMS: usize = 4_096;
 
 /// Every one of `checks` on `cx`, on [`Context::threads`] threads, the findings in the order of `checks`.
 fn run_checks(cx: &Context<'_>, checks: &[rules::Check]) -> Vec<Diagnostic> {
