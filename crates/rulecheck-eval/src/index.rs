@@ -7,8 +7,9 @@
 //! the boxes sorted by that bound. For every field and side the index keeps that order and, every
 //! `stride` positions, the set of the boxes before it as a bit set over box numbers (which follow rule
 //! order). A query is a binary search per field and side, the nearest stored set with at most
-//! `stride / 2` boxes added or taken out, and an AND of bit sets: its cost grows with the number of rules over 64, whatever the overlap,
-//! and its answer comes out in rule order, so "the first earlier rule that …" stops at the first answer.
+//! `stride / 2` boxes added or taken out, and an AND of bit sets: its cost grows with the number of
+//! rules over 64, whatever the overlap, and its answer comes out in rule order, so "the first earlier
+//! rule that …" stops at the first answer.
 //! This is the bit-vector scheme of packet classifiers (Lakshman and Stiliadis, SIGCOMM 1998), with
 //! prefix sets in place of elementary intervals, so its memory is linear in the fields and rows kept.
 //!
@@ -96,7 +97,7 @@ impl Bounds {
             // A box per source and destination range when there are few enough; otherwise groups of
             // adjacent ranges of the field with more, the other field's whole span in each.
             let (source_groups, destination_groups) =
-                if sources.len() * destinations.len() <= MAX_BOXES {
+                if sources.len().saturating_mul(destinations.len()) <= MAX_BOXES {
                     (sources.len(), destinations.len())
                 } else if sources.len() > destinations.len() {
                     (MAX_BOXES, 1)
