@@ -325,16 +325,8 @@ impl IntervalSet {
             (Repr::One(a), Repr::One(b)) => Self::range(a.0.max(b.0), a.1.min(b.1)),
             // One range around all of the other set: that set (a field left open by a rule, narrowed
             // by the valid packets' protocols, say).
-            (Repr::Many(ranges), Repr::One((lo, hi)))
-                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
-            {
-                self.clone()
-            }
-            (Repr::One((lo, hi)), Repr::Many(ranges))
-                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
-            {
-                other.clone()
-            }
+            (Repr::Many(ranges), Repr::One(range)) if spans(*range, ranges) => self.clone(),
+            (Repr::One(range), Repr::Many(ranges)) if spans(*range, ranges) => other.clone(),
             _ => self.intersect_ranges(other),
         }
     }
@@ -352,11 +344,8 @@ impl IntervalSet {
             }
             // One range around all of the other set: that set (a field left open by a rule, narrowed
             // by the valid packets' protocols, say).
-            (Repr::Many(ranges), Repr::One((lo, hi)))
-                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi => {}
-            (Repr::One((lo, hi)), Repr::Many(ranges))
-                if *lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= *hi =>
-            {
+            (Repr::Many(ranges), Repr::One(range)) if spans(*range, ranges) => {}
+            (Repr::One(range), Repr::Many(ranges)) if spans(*range, ranges) => {
                 self.repr = Repr::Many(ranges.clone());
             }
             _ => *self = self.intersect_ranges(other),
@@ -497,6 +486,11 @@ impl IntervalSet {
         }
         false
     }
+}
+
+/// Whether `range` holds every one of `ranges` (sorted, at least one).
+fn spans((lo, hi): (u128, u128), ranges: &[(u128, u128)]) -> bool {
+    lo <= ranges[0].0 && ranges[ranges.len() - 1].1 <= hi
 }
 
 impl fmt::Debug for IntervalSet {
