@@ -1488,10 +1488,11 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
                 cube.clone().restrict(field, &below),
                 cube.restrict(field, &above),
             ] {
+                // Every other meets `cube`, which the half equals but in `field`.
                 let part: Vec<(usize, &Cube)> = others
                     .iter()
                     .copied()
-                    .filter(|(_, other)| half.intersects(other))
+                    .filter(|(_, other)| half.get(field).intersects(other.get(field)))
                     .collect();
                 first_holders_in(half, &part, holders, budget, depth + 1)?;
             }
@@ -1559,10 +1560,11 @@ fn subtract_many(
                 cube.clone().restrict(field, &below),
                 cube.restrict(field, &above),
             ] {
+                // Every other meets `cube`, which the half equals but in `field`.
                 let part: Vec<&Cube> = others
                     .iter()
                     .copied()
-                    .filter(|other| half.intersects(other))
+                    .filter(|other| half.get(field).intersects(other.get(field)))
                     .collect();
                 subtract_many(half, &part, out, budget, depth + 1, first)?;
             }
