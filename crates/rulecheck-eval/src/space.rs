@@ -377,7 +377,8 @@ impl IntervalSet {
 
     fn intersect_ranges(&self, other: &Self) -> Self {
         let (a, b) = (self.ranges(), other.ranges());
-        let mut out = Self::empty();
+        // Each step moves past a range of one set.
+        let mut out = Collect::new(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
             let lo = a[i].0.max(b[j].0);
@@ -391,7 +392,7 @@ impl IntervalSet {
                 j += 1;
             }
         }
-        out
+        out.set
     }
 
     /// The values in `self` and not in `other`.
@@ -413,7 +414,8 @@ impl IntervalSet {
             };
         }
         let b = other.ranges();
-        let mut out = Self::empty();
+        // Each range of `other` splits at most one range of `self` in two.
+        let mut out = Collect::new(self.range_count() + b.len());
         let mut j = 0;
         for &(lo, hi) in self.ranges() {
             while j < b.len() && b[j].1 < lo {
@@ -443,7 +445,7 @@ impl IntervalSet {
             // The range at `k` may reach into the next range of `self`.
             j = k;
         }
-        out
+        out.set
     }
 
     /// The values of `lo..=hi` that are not in the set.
@@ -485,6 +487,46 @@ impl IntervalSet {
             }
         }
         false
+    }
+}
+
+/// The set of ranges pushed in order, sorted, disjoint and not adjacent (as the pieces of an
+/// intersection or a difference of two sets are): one allocation of the size the result may reach
+/// (up to [`Collect::MOST_RESERVED`] ranges) once it has two, instead of a growing one.
+struct Collect {
+    set: IntervalSet,
+    most: usize,
+}
+
+impl Collect {
+    /// Most ranges reserved at once: a bound far above the result would stay allocated with it.
+    const MOST_RESERVED: usize = 8;
+
+    fn new(most: usize) -> Self {
+        Self {
+            set: IntervalSet::empty(),
+            most,
+        }
+    }
+
+    fn push(&mut self, lo: u128, hi: u128) {
+        match &mut self.set.repr {
+            Repr::Empty => self.set.repr = Repr::One((lo, hi)),
+            Repr::One(first) => {
+                debug_assert!(first.1.saturating_add(1) < lo);
+                let mut ranges = Vec::with_capacity(self.most.clamp(2, Self::MOST_RESERVED));
+                ranges.extend([*first, (lo, hi)]);
+                self.set.repr = Repr::Many(ranges);
+            }
+            Repr::Many(ranges) => {
+                debug_assert!(
+                    ranges
+                        .last()
+                        .is_some_and(|last| last.1.saturating_add(1) < lo)
+                );
+                ranges.push((lo, hi));
+            }
+        }
     }
 }
 
@@ -611,7 +653,8 @@ impl Cube {
     pub fn difference(&self, other: &Self) -> Vec<Self> {
         let mut out = Vec::new();
         if !self.is_empty() {
-            self.difference_into(other, &mut out, &mut Budget::unlimited())
+            self.clone()
+                .difference_into(other, &mut out, &mut Budget::unlimited())
                 .expect("an unlimited budget is never exceeded");
         }
         out
@@ -623,28 +666,41 @@ impl Cube {
     /// Piece `i` agrees with `other` on the fields before `i`, lies outside it on field `i`, and
     /// is unrestricted after: the pieces are disjoint and together cover exactly `self \ other`.
     fn difference_into(
-        &self,
+        self,
         other: &Self,
         out: &mut Vec<Self>,
         budget: &mut Budget,
     ) -> Result<(), BudgetExceeded> {
         if !self.intersects(other) {
             budget.charge(1)?;
-            out.push(self.clone());
+            out.push(self);
             return Ok(());
         }
-        let mut inside = self.clone();
+        let mut inside = self;
         for i in 0..FIELDS {
-            let outside = inside.fields[i].difference(&other.fields[i]);
+            let mut outside = inside.fields[i].difference(&other.fields[i]);
             if !outside.is_empty() {
                 budget.charge(1)?;
-                let mut piece = inside.clone();
-                piece.fields[i] = outside;
-                out.push(piece);
+                out.push(Self {
+                    fields: std::array::from_fn(|j| {
+                        if j == i {
+                            std::mem::take(&mut outside)
+                        } else {
+                            inside.fields[j].clone()
+                        }
+                    }),
+                });
                 inside.fields[i].intersect_with(&other.fields[i]);
             }
         }
         Ok(())
+    }
+
+    /// An empty cube that costs nothing to make: what is left where a cube was taken out.
+    const fn taken() -> Self {
+        Self {
+            fields: [const { IntervalSet::empty() }; FIELDS],
+        }
     }
 
     /// The smallest point by [`HeaderSpace::witness`]'s order. `self` must be non-empty.
@@ -1499,24 +1555,89 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
             return Ok(());
         }
     }
-    let mut pieces = vec![cube];
-    let mut next = Vec::new();
+    let mut pieces = Pieces::new(cube);
     for &(k, other) in others {
         if pieces.is_empty() || holders.stopped {
             break;
         }
-        for piece in pieces.drain(..) {
+        pieces.pass(other, budget, |piece| {
             match piece.first_common_point(other) {
                 Some(taken) => {
                     holders.record(k, taken);
-                    piece.difference_into(other, &mut next, budget)?;
+                    Fate::Cut
                 }
-                None => next.push(piece),
+                None => Fate::Keep,
             }
-        }
-        std::mem::swap(&mut pieces, &mut next);
+        })?;
     }
     Ok(())
+}
+
+/// The pieces of a cube as cubes are removed from it one by one, kept by number: a cube is hundreds of
+/// bytes, and every piece passes from one removal to the next, most of them untouched.
+struct Pieces {
+    /// Every piece made; those no longer live are [`Cube::taken`] or left as they were.
+    made: Vec<Cube>,
+    /// The live pieces, in order.
+    live: Vec<usize>,
+    next: Vec<usize>,
+}
+
+/// What a removal does to a piece.
+enum Fate {
+    /// It stays whole.
+    Keep,
+    /// It is gone.
+    Drop,
+    /// It is replaced by its part outside the cube removed ([`Cube::difference_into`]).
+    Cut,
+}
+
+impl Pieces {
+    fn new(cube: Cube) -> Self {
+        Self {
+            made: vec![cube],
+            live: vec![0],
+            next: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+
+    /// Removes `other`: each live piece, in order, meets the fate `fate` gives it.
+    fn pass(
+        &mut self,
+        other: &Cube,
+        budget: &mut Budget,
+        mut fate: impl FnMut(&Cube) -> Fate,
+    ) -> Result<(), BudgetExceeded> {
+        self.next.clear();
+        for &p in &self.live {
+            match fate(&self.made[p]) {
+                Fate::Keep => self.next.push(p),
+                Fate::Drop => {}
+                Fate::Cut => {
+                    let piece = std::mem::replace(&mut self.made[p], Cube::taken());
+                    let start = self.made.len();
+                    piece.difference_into(other, &mut self.made, budget)?;
+                    self.next.extend(start..self.made.len());
+                }
+            }
+        }
+        std::mem::swap(&mut self.live, &mut self.next);
+        Ok(())
+    }
+
+    /// Appends the live pieces to `out`, in order.
+    fn move_into(mut self, out: &mut Vec<Cube>) {
+        out.extend(
+            self.live
+                .iter()
+                .map(|&p| std::mem::replace(&mut self.made[p], Cube::taken())),
+        );
+    }
 }
 
 /// Cubes of a space [`HeaderSpace::probes`] takes points from (its docs say how many).
@@ -1584,6 +1705,10 @@ fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
         let (Some(lo), Some(hi)) = (set.first(), set.last()) else {
             return None;
         };
+        if lo == hi {
+            // One value: no cut.
+            continue;
+        }
         cuts.clear();
         for other in others {
             let theirs = other.get(field);
@@ -1626,22 +1751,22 @@ fn subtract_all(
     out: &mut Vec<Cube>,
     budget: &mut Budget,
 ) -> Result<(), BudgetExceeded> {
-    let mut pieces = vec![cube.clone()];
-    let mut next = Vec::new();
+    let mut pieces = Pieces::new(cube.clone());
     for (k, other) in others.iter().enumerate() {
         if pieces.is_empty() {
             break;
         }
-        for piece in pieces.drain(..) {
+        pieces.pass(other, budget, |piece| {
             if !piece.intersects(other) {
-                next.push(piece);
-            } else if !others[k..].iter().any(|o| piece.is_subset(o)) {
-                piece.difference_into(other, &mut next, budget)?;
+                Fate::Keep
+            } else if others[k..].iter().any(|o| piece.is_subset(o)) {
+                Fate::Drop
+            } else {
+                Fate::Cut
             }
-        }
-        std::mem::swap(&mut pieces, &mut next);
+        })?;
     }
-    out.append(&mut pieces);
+    pieces.move_into(out);
     Ok(())
 }
 
