@@ -463,14 +463,14 @@ impl BoxIndex {
         let words = end.div_ceil(64);
         let mut all = vec![0u64; words];
         let mut one = Vec::with_capacity(words);
-        let mut scratch = Vec::with_capacity(words);
+        let mut kept = Vec::with_capacity(self.stride / 2);
         for q in query {
             one.clear();
             one.resize(words, u64::MAX);
             if !end.is_multiple_of(64) {
                 one[words - 1] = (1 << (end % 64)) - 1;
             }
-            if self.restrict(q, &mut one, &mut scratch) {
+            if self.restrict(q, &mut one, &mut kept) {
                 for (a, o) in all.iter_mut().zip(&one) {
                     *a |= o;
                 }
@@ -479,8 +479,9 @@ impl BoxIndex {
         all
     }
 
-    /// Removes from `set` the boxes that miss `q`; whether any is left.
-    fn restrict(&self, q: &Bounds, set: &mut [u64], scratch: &mut Vec<u64>) -> bool {
+    /// Removes from `set` the boxes that miss `q`; whether any is left. `kept` is room for the boxes
+    /// of `set` a side adds to its nearest stored set.
+    fn restrict(&self, q: &Bounds, set: &mut [u64], kept: &mut Vec<(usize, u64)>) -> bool {
         for side in &self.sides {
             let passing = side.passing(q.range(side.field));
             if passing == side.len() {
@@ -489,29 +490,34 @@ impl BoxIndex {
             if passing == 0 {
                 return false;
             }
-            // The stored set nearest `passing`, and the boxes between: added from the one below,
-            // taken out of the one above.
+            // The stored set nearest `passing`, and the boxes between: added to the one below,
+            // taken out of the one above. `set` is narrowed to the stored set and then corrected for
+            // them, without a copy of the stored set.
             let row = (passing + self.stride / 2) / self.stride;
-            scratch.clear();
-            scratch.extend_from_slice(&side.rows[row * self.words..][..set.len()]);
             let stored = (row * self.stride).min(side.len());
+            let words = set.len();
+            let between = |range: std::ops::Range<usize>| {
+                side.ids[range]
+                    .iter()
+                    .map(|&id| (id as usize / 64, 1u64 << (id % 64)))
+                    .filter(move |&(word, _)| word < words)
+            };
+            kept.clear();
             if stored <= passing {
-                for &id in &side.ids[stored..passing] {
-                    if let Some(word) = scratch.get_mut(id as usize / 64) {
-                        *word |= 1 << (id % 64);
-                    }
-                }
+                kept.extend(between(stored..passing).filter(|&(word, bit)| set[word] & bit != 0));
             } else {
-                for &id in &side.ids[passing..stored] {
-                    if let Some(word) = scratch.get_mut(id as usize / 64) {
-                        *word &= !(1 << (id % 64));
-                    }
+                for (word, bit) in between(passing..stored) {
+                    set[word] &= !bit;
                 }
             }
             let mut any = 0;
-            for (s, k) in set.iter_mut().zip(scratch.iter()) {
+            for (s, k) in set.iter_mut().zip(&side.rows[row * self.words..]) {
                 *s &= k;
                 any |= *s;
+            }
+            for &(word, bit) in kept.iter() {
+                set[word] |= bit;
+                any |= bit;
             }
             if any == 0 {
                 return false;
