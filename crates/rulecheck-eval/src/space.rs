@@ -292,6 +292,18 @@ impl IntervalSet {
         }
     }
 
+    /// The smallest and the largest value of the set from `lo` to `hi`, or `None` if it has none there.
+    pub fn span_within(&self, lo: u128, hi: u128) -> Option<(u128, u128)> {
+        let ranges = self.ranges();
+        // The first range that ends at `lo` or above, and the last that starts at `hi` or below.
+        let first = ranges.partition_point(|&(_, end)| end < lo);
+        let last = ranges
+            .partition_point(|&(start, _)| start <= hi)
+            .checked_sub(1)?;
+        let span = (ranges.get(first)?.0.max(lo), ranges[last].1.min(hi));
+        (span.0 <= span.1).then_some(span)
+    }
+
     /// The values in either set.
     #[must_use]
     pub fn union(&self, other: &Self) -> Self {
@@ -1548,7 +1560,7 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
     };
     if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
         let cubes: Vec<&Cube> = others.iter().map(|&(_, other)| other).collect();
-        if let Some((field, at)) = split_point(&cube, &cubes) {
+        if let Some((field, at)) = split_point(&cube, &cubes, Spans::Whole) {
             budget.charge(1)?;
             let below = IntervalSet::range(0, at - 1);
             let above = IntervalSet::range(at, u128::MAX);
@@ -1685,7 +1697,7 @@ fn subtract_many(
         return Ok(());
     }
     if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
-        if let Some((field, at)) = split_point(&cube, others) {
+        if let Some((field, at)) = split_point(&cube, others, Spans::Within) {
             budget.charge(1)?;
             let below = IntervalSet::range(0, at - 1);
             let above = IntervalSet::range(at, u128::MAX);
@@ -1707,11 +1719,27 @@ fn subtract_many(
     subtract_all(&cube, others, out, budget)
 }
 
+/// Which part of another cube's set in a field [`split_point`] weighs a cut against.
+#[derive(Clone, Copy)]
+enum Spans {
+    /// All of it, from its smallest value to its largest.
+    Whole,
+    /// Only what lies within the cube being cut. An address list of prefixes spread over the address
+    /// space holds only a few of them in a narrow cube, which a cut can then separate: subtractions
+    /// where each cube to remove is such a list divide down to a few cubes at a time instead of
+    /// removing dozens one by one (a third fewer instructions on a long filter).
+    Within,
+}
+
 /// Where to cut `cube` so that as many of `others` as possible lie wholly on either side, or `None` if
 /// no cut leaves one of them wholly on each side. The value returned starts the upper half.
-fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
+///
+/// The first holders of a space ([`first_holders_in`]) divide it with [`Spans::Whole`]: when that
+/// search stops early, which holders it has found depends on the division, and the findings name them.
+fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field, u128)> {
     let mut best: Option<(usize, Field, u128)> = None;
     let mut cuts = Vec::with_capacity(2 * others.len());
+    let mut spans = Vec::with_capacity(others.len());
     for field in Field::ALL {
         let set = cube.get(field);
         let (Some(lo), Some(hi)) = (set.first(), set.last()) else {
@@ -1721,13 +1749,20 @@ fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
             // One value: no cut.
             continue;
         }
-        cuts.clear();
-        for other in others {
+        spans.clear();
+        spans.extend(others.iter().map(|other| {
             let theirs = other.get(field);
-            if let Some(first) = theirs.first().filter(|&first| first > lo) {
+            match spans_of {
+                Spans::Whole => theirs.first().zip(theirs.last()),
+                Spans::Within => theirs.span_within(lo, hi),
+            }
+        }));
+        cuts.clear();
+        for &(first, last) in spans.iter().flatten() {
+            if first > lo {
                 cuts.push(first);
             }
-            if let Some(last) = theirs.last().filter(|&last| last < hi) {
+            if last < hi {
                 cuts.push(last + 1);
             }
         }
@@ -1736,13 +1771,15 @@ fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
         }
         let middle = cuts.len() / 2;
         let at = *cuts.select_nth_unstable(middle).1;
-        let below = others
+        let below = spans
             .iter()
-            .filter(|o| o.get(field).last().is_some_and(|last| last < at))
+            .flatten()
+            .filter(|&&(_, last)| last < at)
             .count();
-        let above = others
+        let above = spans
             .iter()
-            .filter(|o| o.get(field).first().is_some_and(|first| first >= at))
+            .flatten()
+            .filter(|&&(first, _)| first >= at)
             .count();
         let score = below.min(above);
         if score > 0 && best.is_none_or(|(s, _, _)| score > s) {
@@ -1788,6 +1825,29 @@ mod tests {
     use crate::packet::parse_packet;
 
     const INET: AddressFamily = AddressFamily::Inet;
+
+    /// `span_within` against the values of the set in the window, one by one: every set of up to
+    /// three ranges below 40, every window.
+    #[test]
+    fn span_within_is_the_first_and_last_value_in_the_window() {
+        let mut next = crate::test_numbers(5);
+        for _ in 0..300 {
+            let ranges: Vec<(u128, u128)> = (0..next(4))
+                .map(|_| {
+                    let lo = u128::from(next(36));
+                    (lo, lo + u128::from(next(5)))
+                })
+                .collect();
+            let set = IntervalSet::from_ranges(ranges);
+            for lo in 0..42 {
+                for hi in lo..42 {
+                    let inside: Vec<u128> = (lo..=hi).filter(|&v| set.contains(v)).collect();
+                    let expected = inside.first().copied().zip(inside.last().copied());
+                    assert_eq!(set.span_within(lo, hi), expected, "{set:?} in {lo}..={hi}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn difference_of_overlapping_ranges() {
