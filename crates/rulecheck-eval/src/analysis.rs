@@ -128,6 +128,17 @@ impl Walk {
         })
     }
 
+    /// [`Walk::caught`] (counting the certain terms) of a packet of some space, among `candidates`:
+    /// terms before the one asked about, in order, that include every one whose boxes meet that
+    /// space's. A term that holds the packet has a box around it, which meets the space's box around it,
+    /// so the answer is the same as the index's, without a query.
+    pub fn caught_among(&self, packet: &Packet, candidates: &[usize]) -> bool {
+        candidates.iter().any(|&j| {
+            let t = &self.terms[j];
+            t.terminates() && !t.compiled.uncertain && t.compiled.space.contains(packet)
+        })
+    }
+
     /// The certain terminating terms before `before` that decide part of `space`, in order, each with
     /// the smallest packet of `space` it decides.
     ///
