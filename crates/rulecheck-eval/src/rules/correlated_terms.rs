@@ -7,7 +7,7 @@ use crate::Context;
 use crate::analysis::{TermResult, Walk};
 use crate::packet::Packet;
 use crate::report::witness;
-use crate::space::Budget;
+use crate::space::{Budget, BudgetExceeded};
 
 rule! {
     /// ## What it does
@@ -108,13 +108,13 @@ fn decides_overlap(
         return Some(smallest);
     }
     let both = term.compiled.space.intersect(&other.compiled.space);
-    let mut budget = Budget::new(walk.budget);
-    let example = walk.example_after(&both, j, false, &mut budget).ok()??;
-    let smallest = walk
-        .decided_within(j, &both)
-        .ok()
-        .and_then(|decided| decided.witness());
-    Some(smallest.unwrap_or(example))
+    match walk.decided_within(j, &both) {
+        Ok(decided) => decided.witness(),
+        // Too many pieces to find the smallest: any packet of the part `j` decides.
+        Err(BudgetExceeded) => walk
+            .example_after(&both, j, false, &mut Budget::new(walk.budget))
+            .ok()?,
+    }
 }
 
 #[cfg(test)]
