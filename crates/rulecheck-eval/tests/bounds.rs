@@ -67,12 +67,13 @@ fn starved(
         assert!(walk.stopped_at.is_none());
         walk.budget = budget;
     }
+    let cost = rulecheck_eval::cost::cost(config);
     let cx = rulecheck_eval::Context {
         config,
         settings,
         filters,
         flows,
-        cost: rulecheck_eval::cost::cost(config),
+        cost: &cost,
         threads: 1,
     };
     let mut out = Vec::new();
