@@ -1719,6 +1719,13 @@ fn subtract_many(
     subtract_all(&cube, others, out, budget)
 }
 
+/// A cut with [`Spans::Within`] must leave at least one in this many of the cubes to remove wholly on
+/// each side. Each half takes every cube that reaches into it, so a cut that leaves a few on each side
+/// and the rest on both divides again and again with nearly all of them: a term of a long filter
+/// whose cubes to remove had dozens of TCP flag ranges each was cut into 2.5 million pieces. With a
+/// quarter on each side, each half has at most three quarters of them.
+const MIN_SHARE_APART: usize = 4;
+
 /// Which part of another cube's set in a field [`split_point`] weighs a cut against.
 #[derive(Clone, Copy)]
 enum Spans {
@@ -1786,7 +1793,12 @@ fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field,
             best = Some((score, field, at));
         }
     }
-    best.map(|(_, field, at)| (field, at))
+    let least = match spans_of {
+        Spans::Whole => 1,
+        Spans::Within => others.len().div_ceil(MIN_SHARE_APART),
+    };
+    best.filter(|&(score, _, _)| score >= least)
+        .map(|(_, field, at)| (field, at))
 }
 
 /// Pushes `cube \ (union of others)` onto `out` as disjoint cubes, removing the others one by one.
@@ -1825,6 +1837,30 @@ mod tests {
     use crate::packet::parse_packet;
 
     const INET: AddressFamily = AddressFamily::Inet;
+
+    /// A cut that leaves a few of the cubes to remove on each side and the rest on both is not taken
+    /// with [`Spans::Within`] (each half would keep nearly all of them), and is with [`Spans::Whole`].
+    #[test]
+    fn a_cut_must_set_apart_a_share_of_the_cubes() {
+        let cube = Cube::full(INET).with(Field::DestinationPort, IntervalSet::range(0, 100));
+        let ports = |lo, hi| {
+            cube.clone()
+                .with(Field::DestinationPort, IntervalSet::range(lo, hi))
+        };
+        let mut others = vec![ports(0, 10), ports(90, 100)];
+        others.extend((0..6).map(|_| ports(0, 100)));
+        let others: Vec<&Cube> = others.iter().collect();
+        assert!(matches!(
+            split_point(&cube, &others, Spans::Whole),
+            Some((Field::DestinationPort, 11 | 90))
+        ));
+        assert_eq!(split_point(&cube, &others, Spans::Within), None);
+        // Two of the eight on each side: a quarter, enough.
+        let mut apart = vec![ports(0, 10), ports(0, 9), ports(90, 100), ports(91, 100)];
+        apart.extend((0..4).map(|_| ports(0, 100)));
+        let apart: Vec<&Cube> = apart.iter().collect();
+        assert!(split_point(&cube, &apart, Spans::Within).is_some());
+    }
 
     /// `span_within` against the values of the set in the window, one by one: every set of up to
     /// three ranges below 40, every window.
