@@ -103,13 +103,13 @@ pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) 
 /// [`check_with_threads`] with parts of about `part_terms` terms: the same findings whatever the size of
 /// the parts, though not in the same order (they come part by part; the command line sorts them).
 ///
-/// Filters of at most half a part are grouped into half parts. When there are at least two per thread
-/// in a row, the threads take one each, each walking and checking its own: no thread waits for another
-/// between the walks and the checks of a part (on 100,000 generated terms, a fifth less time and a
-/// quarter less peak memory than parts walked and checked on both threads in turn). A larger filter,
-/// the flow tables when they are that large, and half parts too few to share out are walked and checked
-/// on every thread in turn. The parts, and so the order of the findings, do not depend on the number
-/// of threads.
+/// Filters of at most half a part are grouped into half parts; a larger filter is a part of its own,
+/// and so are the flow tables. When at least two parts per thread of at most [`SHARED_PARTS`] parts'
+/// terms come in a row, the threads take one each, each walking and checking its own: no thread waits
+/// for another between the walks and the checks of a part (on 100,000 generated terms, a fifth less
+/// time and a quarter less peak memory than parts walked and checked on both threads in turn). Larger
+/// parts, and parts too few to share out, are walked and checked on every thread in turn. The parts,
+/// and so the order of the findings, do not depend on the number of threads.
 pub fn check_in_parts(
     config: &Config,
     settings: &Settings,
@@ -130,9 +130,10 @@ pub fn check_in_parts(
     let parts = parts(config, part_terms);
     let mut rest = parts.as_slice();
     while let Some(part) = rest.first() {
-        // A run of half parts, shared out among the threads; or one part on all of them.
-        let run = if part.half {
-            rest.iter().take_while(|p| p.half).count()
+        // A run of parts shared out among the threads; or one part on all of them.
+        let shared = |p: &Part| p.terms <= part_terms.saturating_mul(SHARED_PARTS);
+        let run = if shared(part) {
+            rest.iter().take_while(|p| shared(p)).count()
         } else {
             1
         };
@@ -155,31 +156,34 @@ pub fn check_in_parts(
 struct Part {
     filters: std::ops::Range<usize>,
     flows: std::ops::Range<usize>,
-    /// At most half of [`check_in_parts`]'s part: checked on one thread beside other such parts.
+    /// At most half of [`check_in_parts`]'s part: filters up to half a part may join it.
     half: bool,
+    /// Its terms and flow routes.
+    terms: usize,
 }
+
+/// Parts of at most this many of [`check_in_parts`]'s parts' terms are shared out among the threads,
+/// one per thread: so many walks at a time, one per thread, at most this large.
+pub const SHARED_PARTS: usize = 8;
 
 /// The parts of `config` for parts of `part_terms` terms: whole filters in order, those of at most half
 /// a part grouped up to half a part, then the flow tables.
 fn parts(config: &Config, part_terms: usize) -> Vec<Part> {
     let half = part_terms / 2;
     let mut parts: Vec<Part> = Vec::new();
-    let mut grouped = 0;
     for (i, filter) in config.filters.iter().enumerate() {
         let terms = filter.terms.len();
         match parts.last_mut() {
-            Some(last) if last.half && terms <= half && grouped + terms <= half => {
+            Some(last) if last.half && terms <= half && last.terms + terms <= half => {
                 last.filters.end = i + 1;
-                grouped += terms;
+                last.terms += terms;
             }
-            _ => {
-                parts.push(Part {
-                    filters: i..i + 1,
-                    flows: 0..0,
-                    half: terms <= half,
-                });
-                grouped = terms;
-            }
+            _ => parts.push(Part {
+                filters: i..i + 1,
+                flows: 0..0,
+                half: terms <= half,
+                terms,
+            }),
         }
     }
     if !config.flow_tables.is_empty() {
@@ -189,6 +193,7 @@ fn parts(config: &Config, part_terms: usize) -> Vec<Part> {
             filters: end..end,
             flows: 0..config.flow_tables.len(),
             half: routes <= half,
+            terms: routes,
         });
     }
     parts
@@ -266,19 +271,19 @@ mod tests {
         );
         let (_, parsed) = rulecheck_syntax::parse_str("t.conf", &text);
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-        let shape: Vec<(std::ops::Range<usize>, std::ops::Range<usize>, bool)> =
+        let shape: Vec<(std::ops::Range<usize>, std::ops::Range<usize>, usize)> =
             parts(&parsed.config, 6)
                 .into_iter()
-                .map(|p| (p.filters, p.flows, p.half))
+                .map(|p| (p.filters, p.flows, p.terms))
                 .collect();
         assert_eq!(
             shape,
             [
-                (0..2, 0..0, true),
-                (2..3, 0..0, true),
-                (3..4, 0..0, false),
-                (4..5, 0..0, true),
-                (5..5, 0..1, true),
+                (0..2, 0..0, 3),
+                (2..3, 0..0, 2),
+                (3..4, 0..0, 5),
+                (4..5, 0..0, 1),
+                (5..5, 0..1, 1),
             ]
         );
     }
