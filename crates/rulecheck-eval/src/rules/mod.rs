@@ -184,7 +184,7 @@ pub struct RuleItem<'a> {
     /// Its match conditions.
     pub conditions: &'a [rulecheck_syntax::model::Condition],
     /// The address families it applies to.
-    pub families: Vec<crate::packet::AddressFamily>,
+    pub families: &'static [crate::packet::AddressFamily],
     filter: Option<(&'a str, &'a str)>,
     route: Option<&'a str>,
 }
@@ -204,26 +204,25 @@ impl RuleItem<'_> {
 
 /// Every term of every filter (as written, nested filters not inlined) and every flow route.
 pub fn rule_items<'a>(cx: &crate::Context<'a>) -> Vec<RuleItem<'a>> {
-    let mut items = Vec::new();
-    for filter in &cx.config.filters {
-        for term in &filter.terms {
-            items.push(RuleItem {
-                conditions: &term.conditions,
-                families: crate::analysis::families(filter.family).to_vec(),
-                filter: Some((&filter.name.text, &term.name.text)),
-                route: None,
-            });
-        }
-    }
-    for table in &cx.config.flow_tables {
-        for route in &table.routes {
-            items.push(RuleItem {
-                conditions: &route.conditions,
-                families: vec![crate::compile::flow_family(&route.conditions)],
-                filter: None,
-                route: Some(&route.name.text),
-            });
-        }
-    }
-    items
+    use crate::packet::AddressFamily;
+    let filters = cx.config.filters.iter().flat_map(|filter| {
+        filter.terms.iter().map(|term| RuleItem {
+            conditions: &term.conditions,
+            families: crate::analysis::families(filter.family),
+            filter: Some((&filter.name.text, &term.name.text)),
+            route: None,
+        })
+    });
+    let routes = cx.config.flow_tables.iter().flat_map(|table| {
+        table.routes.iter().map(|route| RuleItem {
+            conditions: &route.conditions,
+            families: match crate::compile::flow_family(&route.conditions) {
+                AddressFamily::Inet => &[AddressFamily::Inet],
+                AddressFamily::Inet6 => &[AddressFamily::Inet6],
+            },
+            filter: None,
+            route: Some(&route.name.text),
+        })
+    });
+    filters.chain(routes).collect()
 }

@@ -50,7 +50,7 @@ pub fn ip_maximum(families: &[AddressFamily]) -> u64 {
 /// Reports each impossible value.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for item in super::rule_items(cx) {
-        let max = ip_maximum(&item.families);
+        let max = ip_maximum(item.families);
         for condition in length_conditions(item.conditions) {
             let Values::Ranges(ranges) = &condition.values else {
                 continue;

@@ -55,7 +55,7 @@ fn largest_mtu(config: &Config) -> Option<u32> {
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let network = network_maximum(cx);
     for item in super::rule_items(cx) {
-        let max = ip_maximum(&item.families);
+        let max = ip_maximum(item.families);
         for condition in length_conditions(item.conditions).filter(|c| !c.except) {
             let Values::Ranges(ranges) = &condition.values else {
                 continue;

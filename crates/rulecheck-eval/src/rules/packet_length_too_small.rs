@@ -84,7 +84,7 @@ pub fn too_small(
 pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let lists = PrefixLists::new(cx.config);
     for item in super::rule_items(cx) {
-        if let Some((smallest, loc)) = too_small(item.conditions, &item.families, &lists) {
+        if let Some((smallest, loc)) = too_small(item.conditions, item.families, &lists) {
             out.push(item.locate(Diagnostic::new(
                 Code::PacketLengthTooSmall,
                 loc,
