@@ -93,9 +93,9 @@ pub fn check(config: &Config, settings: &Settings) -> Vec<Diagnostic> {
 
 /// [`check`] on `threads` threads (1: on the calling thread only).
 ///
-/// The filters are walked and checked a part at a time (about [`PART_TERMS`] terms), and each part's
-/// walks are dropped before the next is walked, so memory holds one part's compiled terms, not the whole
-/// configuration's.
+/// The filters are walked and checked a part at a time (see [`check_in_parts`] for parts of
+/// [`PART_TERMS`] terms), and each part's walks are dropped once it is checked, so memory holds the
+/// compiled terms of the parts in hand (one per thread at most), not the whole configuration's.
 pub fn check_with_threads(config: &Config, settings: &Settings, threads: usize) -> Vec<Diagnostic> {
     check_in_parts(config, settings, threads, PART_TERMS)
 }
