@@ -162,8 +162,8 @@ struct Part {
     terms: usize,
 }
 
-/// Parts of at most this many of [`check_in_parts`]'s parts' terms are shared out among the threads,
-/// one per thread: so many walks at a time, one per thread, at most this large.
+/// Parts of up to this many times [`check_in_parts`]'s part size are shared out among the threads, one
+/// each, when enough come in a row: memory then holds one such part's walks per thread.
 pub const SHARED_PARTS: usize = 8;
 
 /// The parts of `config` for parts of `part_terms` terms: whole filters in order, those of at most half

@@ -1600,12 +1600,16 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
 /// The pieces of a cube as cubes are removed from it one by one, kept by number: a cube is hundreds of
 /// bytes, and every piece passes from one removal to the next, most of them untouched.
 struct Pieces {
-    /// Every piece made; those no longer live are [`Cube::taken`] or left as they were.
+    /// Every piece made since the last compaction; those no longer live are [`Cube::taken`] or left as
+    /// they were (their sets freed when many are dead: see [`Pieces::pass`]).
     made: Vec<Cube>,
     /// The live pieces, in order.
     live: Vec<usize>,
     next: Vec<usize>,
 }
+
+/// Pieces [`Pieces`] keeps beyond twice those alive before it lets the dead ones go.
+const DEAD_PIECES: usize = 64;
 
 /// What a removal does to a piece.
 enum Fate {
@@ -1651,6 +1655,18 @@ impl Pieces {
             }
         }
         std::mem::swap(&mut self.live, &mut self.next);
+        // Dead pieces hold their place until most are dead: then the live ones move to a new list, in
+        // order, so memory follows the pieces alive rather than all those ever made.
+        if self.made.len() > 2 * self.live.len() + DEAD_PIECES {
+            let made = self
+                .live
+                .iter()
+                .map(|&p| std::mem::replace(&mut self.made[p], Cube::taken()))
+                .collect();
+            self.made = made;
+            self.live.clear();
+            self.live.extend(0..self.made.len());
+        }
         Ok(())
     }
 
@@ -1837,6 +1853,42 @@ mod tests {
     use crate::packet::parse_packet;
 
     const INET: AddressFamily = AddressFamily::Inet;
+
+    /// Removing cubes one by one, with far more pieces made than alive (so the dead ones are let go
+    /// on the way): what is left is the same.
+    #[test]
+    fn subtracting_one_by_one_lets_dead_pieces_go() {
+        let ports =
+            |lo, hi| Cube::full(INET).with(Field::DestinationPort, IntervalSet::range(lo, hi));
+        let cube = ports(0, 999);
+        // Ports 10k to 10k + 8: each cut replaces the one piece by one with a port set of one more gap.
+        let removed: Vec<Cube> = (0..100).map(|k| ports(10 * k, 10 * k + 8)).collect();
+        let removed: Vec<&Cube> = removed.iter().collect();
+        let mut out = Vec::new();
+        subtract_all(&cube, &removed, &mut out, &mut Budget::unlimited()).unwrap();
+        let gaps = IntervalSet::from_ranges((0..100).map(|k| (10 * k + 9, 10 * k + 9)));
+        assert_eq!(out, [ports(0, 999).with(Field::DestinationPort, gaps)]);
+        // With a second field cut too, two pieces per removal, one of them dropped later.
+        let wide = cube
+            .clone()
+            .with(Field::SourcePort, IntervalSet::range(0, 1));
+        let narrow: Vec<Cube> = (0..100)
+            .map(|k| ports(10 * k, 10 * k + 8).with(Field::SourcePort, IntervalSet::single(0)))
+            .collect();
+        let narrow: Vec<&Cube> = narrow.iter().collect();
+        let mut out = Vec::new();
+        subtract_all(&wide, &narrow, &mut out, &mut Budget::unlimited()).unwrap();
+        let rest = HeaderSpace::from_cubes(INET, &out);
+        let expected = HeaderSpace::from_cubes(INET, [&wide])
+            .difference(&HeaderSpace::from_cubes(INET, narrow.iter().copied()));
+        assert!(rest.set_eq(&expected));
+        // Everything removed: nothing left.
+        let all: Vec<Cube> = (0..100).map(|k| ports(10 * k, 10 * k + 9)).collect();
+        let all: Vec<&Cube> = all.iter().collect();
+        let mut out = Vec::new();
+        subtract_all(&cube, &all, &mut out, &mut Budget::unlimited()).unwrap();
+        assert!(out.is_empty());
+    }
 
     /// A cut that leaves a few of the cubes to remove on each side and the rest on both is not taken
     /// with [`Spans::Within`] (each half would keep nearly all of them), and is with [`Spans::Whole`].
