@@ -128,10 +128,10 @@ pub fn check_in_parts(
     };
     let mut out = run_checks(&context(threads), rules::CONFIG_CHECKS);
     let parts = parts(config, part_terms);
+    let shared = |p: &Part| p.terms <= part_terms.saturating_mul(SHARED_PARTS);
     let mut rest = parts.as_slice();
     while let Some(part) = rest.first() {
         // A run of parts shared out among the threads; or one part on all of them.
-        let shared = |p: &Part| p.terms <= part_terms.saturating_mul(SHARED_PARTS);
         let run = if shared(part) {
             rest.iter().take_while(|p| shared(p)).count()
         } else {
