@@ -645,12 +645,7 @@ impl Cube {
 
     /// Whether every point of `self` is in `other`.
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.is_empty()
-            || self
-                .fields
-                .iter()
-                .zip(&other.fields)
-                .all(|(mine, theirs)| mine.is_subset(theirs))
+        self.is_empty() || self.is_within(other)
     }
 
     /// [`Cube::is_subset`] for a cube known to be non-empty (every cube of a space, and every piece and
