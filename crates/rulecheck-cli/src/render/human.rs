@@ -193,7 +193,13 @@ pub fn write(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width);
+    // Lines break at spaces only: a term or filter name stays whole, so it can be searched for and
+    // copied, where the default breaks after any hyphen (`police-icmp-` / `24`). The default's Unicode
+    // line-break rules also cost more than the rest of the report.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     // Indexed once per file that has a finding, not once per finding.
     let mut line_index: Vec<Vec<usize>> = vec![Vec::new(); sources.len()];
     for d in diagnostics {
@@ -291,6 +297,32 @@ mod tests {
         );
         assert!(!out.contains("t1000"), "{out}");
         assert!(out.lines().count() < 30, "{out}");
+    }
+
+    #[test]
+    fn wrapped_lines_keep_hyphenated_names_whole() {
+        let text = "term police-icmp-24 { }\n";
+        let mut sources = SourceMap::new();
+        let file = sources.add(rulecheck_syntax::SourceFile::new("f.conf", text.to_owned()));
+        let loc = rulecheck_syntax::Loc {
+            file,
+            span: rulecheck_syntax::Span::new(5, 19),
+        };
+        // The name would straddle the wrap width at every offset of the padding.
+        for pad in 0..30 {
+            let message = format!("{} decided earlier by `police-icmp-24`", "x".repeat(pad));
+            let d = Diagnostic::new(rulecheck_syntax::Code::ShadowedTerm, loc, message)
+                .with_help("term `police-icmp-24-and-more-words` catches its packets first");
+            let mut out = Vec::new();
+            let style = Style {
+                color: false,
+                width: 60,
+            };
+            write(&mut out, &sources, std::slice::from_ref(&d), style).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(out.contains("`police-icmp-24`"), "{out}");
+            assert!(out.contains("`police-icmp-24-and-more-words`"), "{out}");
+        }
     }
 
     proptest! {
