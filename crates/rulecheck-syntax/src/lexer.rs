@@ -71,6 +71,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// A lexer over `text` that starts at byte `pos` (a line start, for reading a file in parts).
+    pub fn at(text: &'a str, pos: usize) -> Self {
+        Self {
+            pos: pos.min(text.len()),
+            ..Self::new(text)
+        }
+    }
+
+    /// Where the next token is looked for: just after the last one read.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Goes on from byte `pos`, as a lexer that had read the text up to there would (`pos` is where
+    /// another lexer stopped after a token).
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.bytes.len());
+    }
+
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
         self.errors.push(LexError {
             span: Span::new(start as u32, end as u32),

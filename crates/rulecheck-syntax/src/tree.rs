@@ -17,7 +17,7 @@ use crate::span::{Loc, Span};
 pub struct NodeId(pub u32);
 
 /// One word of configuration.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
     /// The word itself (for a quoted string, the text between the quotes).
     pub word: Loc,
@@ -58,7 +58,7 @@ impl Node {
 const NONE: NodeId = ConfigTree::ROOT;
 
 /// The merged configuration of one unit (one file, or several files merged).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigTree {
     nodes: Vec<Node>,
     /// Finds a child by its word when a node has many children: (parent, hash of word) → first child with
@@ -207,10 +207,20 @@ impl ConfigTree {
         word: Loc,
         statement: Loc,
     ) -> NodeId {
-        let text = sources.text(word);
-        if let Some(found) = self.find(sources, parent, text) {
+        if let Some(found) = self.find(sources, parent, sources.text(word)) {
             return found;
         }
+        self.push_child(sources, parent, word, statement)
+    }
+
+    /// Adds a child of `parent` with `word`, which it does not have yet.
+    fn push_child(
+        &mut self,
+        sources: &SourceMap,
+        parent: NodeId,
+        word: Loc,
+        statement: Loc,
+    ) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node::new(word, statement, parent));
         let last = self.node(parent).last_child;
@@ -231,7 +241,7 @@ impl ConfigTree {
                 self.index_child(parent, h, c);
             }
         } else if count > SCAN_LIMIT {
-            self.index_child(parent, hash(text), id);
+            self.index_child(parent, hash(sources.text(word)), id);
         }
         id
     }
@@ -283,6 +293,72 @@ impl ConfigTree {
         let node = self.node_mut(parent);
         node.first_child = first;
         node.last_child = last;
+    }
+
+    /// Adds `part`, a tree read from text that comes after the text of this one, as if that text had been
+    /// read into this tree: its nodes merge with the ones here by word, as [`ConfigTree::child`] merges
+    /// them, and come after them in the same order. `anchors` pairs each node of `part` that stands for a
+    /// block open where its text starts (its root, and the enclosing blocks it closed) with that block's
+    /// node here. `part` must not have deleted or moved anything. Returns the node here of each node of
+    /// `part`, by its id.
+    pub(crate) fn graft(
+        &mut self,
+        sources: &SourceMap,
+        part: &ConfigTree,
+        anchors: &[(NodeId, NodeId)],
+    ) -> Vec<NodeId> {
+        const UNMAPPED: NodeId = NodeId(u32::MAX);
+        let mut map = vec![UNMAPPED; part.nodes.len()];
+        for &(there, here) in anchors {
+            map[there.0 as usize] = here;
+        }
+        // Which node of `part` made each node added here; `u32::MAX` once another merged with it. The
+        // children of a node added here for one node of `part` are new too and need no search.
+        let base = self.nodes.len();
+        let mut maker: Vec<u32> = Vec::with_capacity(part.nodes.len());
+        const SHARED: u32 = u32::MAX;
+        self.nodes.reserve(part.nodes.len());
+        for (id, node) in part.nodes.iter().enumerate().skip(1) {
+            if map[id] != UNMAPPED {
+                continue;
+            }
+            // A node's parent is made before it, so it is mapped by now.
+            let parent = map[node.parent.0 as usize];
+            let only_child_of_new =
+                (parent.0 as usize) >= base && maker[parent.0 as usize - base] == node.parent.0;
+            let here = if only_child_of_new {
+                self.push_child(sources, parent, node.word, node.statement)
+            } else {
+                self.child(sources, parent, node.word, node.statement)
+            };
+            if here.0 as usize == base + maker.len() {
+                maker.push(id as u32);
+            } else if here.0 as usize >= base {
+                maker[here.0 as usize - base] = SHARED;
+            }
+            if node.inactive {
+                self.node_mut(here).inactive = true;
+            }
+            map[id] = here;
+        }
+        let at = |id: NodeId| map[id.0 as usize];
+        self.unterminated
+            .extend(part.unterminated.iter().map(|&(node, loc)| (at(node), loc)));
+        self.annotations
+            .extend(part.annotations.iter().map(|a| Annotation {
+                node: a.node.map(at),
+                ..*a
+            }));
+        map
+    }
+
+    /// A node outside the tree (no parent links to it), standing for a block open where a part of a file
+    /// starts; see [`ConfigTree::graft`].
+    pub(crate) fn outer_block(&mut self) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes
+            .push(Node::new(Loc::default(), Loc::default(), Self::ROOT));
+        id
     }
 
     /// The path of words from the root to `id`, for messages.
