@@ -45,16 +45,42 @@ impl SourceFile {
     }
 }
 
-/// The offset of each line's start: 0, and the offset just after each line feed. Eight bytes are tested
-/// at a time (a line is some dozens of bytes long), so that large files are indexed at memory speed.
+/// The offset of each line's start: 0, and the offset just after each line feed. A large text is
+/// indexed in two halves at once.
 fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+    starts.push(0);
+    if bytes.len() < HALVES_BYTES || crate::parallel::threads() < 2 {
+        line_feeds(bytes, 0, &mut starts);
+        return starts;
+    }
+    let middle = bytes.len() / 2;
+    let second = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let mut second = Vec::with_capacity((bytes.len() - middle) / 32);
+            line_feeds(&bytes[middle..], middle, &mut second);
+            second
+        });
+        line_feeds(&bytes[..middle], 0, &mut starts);
+        second
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    starts.extend(second);
+    starts
+}
+
+/// Texts at least this large are indexed in two halves at once.
+const HALVES_BYTES: usize = 8 << 20;
+
+/// Appends `offset + i + 1` for every line feed at `i` in `bytes`. Eight bytes are tested at a time (a
+/// line is some dozens of bytes long), so that large files are indexed at memory speed.
+fn line_feeds(bytes: &[u8], offset: usize, starts: &mut Vec<u32>) {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const LINE_FEEDS: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
-    starts.push(0);
     let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
+    let mut offset = offset;
     for chunk in &mut chunks {
         let word = u64::from_ne_bytes(chunk.try_into().expect("chunk of 8"));
         let x = word ^ LINE_FEEDS;
@@ -73,7 +99,6 @@ fn line_starts(bytes: &[u8]) -> Vec<u32> {
             starts.push((offset + i) as u32 + 1);
         }
     }
-    starts
 }
 
 /// All files of one run, addressed by [`FileId`].
@@ -147,6 +172,15 @@ pub fn point(offset: u32) -> Span {
 mod tests {
     use super::*;
 
+    /// The offsets after every line feed, one byte at a time.
+    fn memchr_all(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i as u32 + 1)
+    }
+
     #[test]
     fn line_starts_match_a_plain_scan() {
         let mut text = String::new();
@@ -159,16 +193,27 @@ mod tests {
         }
         for end in [0, 1, 7, 8, 9, 63, text.len()] {
             let bytes = &text.as_bytes()[..end];
-            let plain: Vec<u32> = std::iter::once(0)
-                .chain(
-                    bytes
-                        .iter()
-                        .enumerate()
-                        .filter(|&(_, &b)| b == b'\n')
-                        .map(|(i, _)| i as u32 + 1),
-                )
-                .collect();
+            let plain: Vec<u32> = std::iter::once(0).chain(memchr_all(bytes)).collect();
             assert_eq!(line_starts(bytes), plain, "first {end} bytes");
+        }
+        // A text indexed in halves, with a line feed at, just before and just after the middle.
+        let large: Vec<u8> = (0..HALVES_BYTES + 64)
+            .map(|i| if i % 13 == 0 { b'\n' } else { b'x' })
+            .collect();
+        let plain: Vec<u32> = std::iter::once(0).chain(memchr_all(&large)).collect();
+        let middle_feed = (HALVES_BYTES / 2).next_multiple_of(13);
+        for end in [
+            2 * middle_feed - 2,
+            2 * middle_feed,
+            2 * middle_feed + 2,
+            2 * middle_feed + 4,
+        ] {
+            let expected: Vec<u32> = plain
+                .iter()
+                .copied()
+                .filter(|&s| s as usize <= end)
+                .collect();
+            assert_eq!(line_starts(&large[..end]), expected, "first {end} bytes");
         }
         let file = SourceFile::new("f", "ab\ncd\n\nef".to_owned());
         assert_eq!(file.line_col(0), (1, 1));
