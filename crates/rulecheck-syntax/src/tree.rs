@@ -214,6 +214,7 @@ impl ConfigTree {
     }
 
     /// Adds a child of `parent` with `word`, which it does not have yet.
+    #[inline]
     fn push_child(
         &mut self,
         sources: &SourceMap,
