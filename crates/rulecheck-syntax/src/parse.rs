@@ -384,6 +384,8 @@ struct Parser<'t, 's, 'd> {
     directives: Vec<Span>,
     /// Set when reading a part of a file on its own.
     outer: Option<Outer>,
+    /// Room for the words of a `set` command.
+    words: Vec<Word>,
 }
 
 impl<'t, 's, 'd> Parser<'t, 's, 'd> {
@@ -409,6 +411,7 @@ impl<'t, 's, 'd> Parser<'t, 's, 'd> {
             set_path: Vec::new(),
             directives: Vec::new(),
             outer: None,
+            words: Vec::new(),
         }
     }
 }
@@ -910,6 +913,16 @@ impl Parser<'_, '_, '_> {
 
     /// Runs one command; for `set`, returns the last node of its path.
     fn set_command(&mut self, tokens: &[Token]) -> Option<NodeId> {
+        // The words of every command go in one vector, not one each.
+        let mut words = std::mem::take(&mut self.words);
+        words.clear();
+        let node = self.command(tokens, &mut words);
+        self.words = words;
+        node
+    }
+
+    /// [`Parser::set_command`] with `words` (empty) to hold the words of the command.
+    fn command(&mut self, tokens: &[Token], words: &mut Vec<Word>) -> Option<NodeId> {
         if tokens.iter().any(|t| t.kind == TokenKind::Error) {
             return None;
         }
@@ -922,7 +935,6 @@ impl Parser<'_, '_, '_> {
             );
             return None;
         }
-        let mut words = Vec::new();
         let mut i = 1;
         while i < tokens.len() {
             let t = tokens[i];
@@ -981,15 +993,15 @@ impl Parser<'_, '_, '_> {
             self.acts_on_earlier_text();
         }
         match verb_text {
-            "set" => return self.set(&words, self.loc(verb.span.cover(end))),
+            "set" => return self.set(words, self.loc(verb.span.cover(end))),
             "insert" => {
                 self.set_path.clear();
-                self.insert(&words, end);
+                self.insert(words, end);
             }
-            "annotate" => self.annotate(&words, verb.span.cover(end)),
+            "annotate" => self.annotate(words, verb.span.cover(end)),
             _ => {
                 self.set_path.clear();
-                let node = self.path(&words, verb_text == "deactivate", verb.span.cover(end))?;
+                let node = self.path(words, verb_text == "deactivate", verb.span.cover(end))?;
                 match verb_text {
                     "deactivate" => self.tree.node_mut(node).inactive = true,
                     "activate" => self.tree.node_mut(node).inactive = false,
