@@ -126,14 +126,13 @@ pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
             // The whole file in one allocation, not a doubling buffer up to twice its size. (It may
             // have grown since: `read_to_end` still takes the rest, up to the bound.)
             let size = usize::try_from(size).unwrap_or(0);
-            bytes.reserve_exact(size.saturating_add(1));
-            let mut file = file;
             #[cfg(unix)]
             if size >= HALVES_BYTES && rulecheck_eval::threads() > 1 {
-                read_halves(&file, size, &mut bytes).map_err(cannot)?;
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(bytes.len() as u64))
+                bytes = read_halves(&file, size).map_err(cannot)?;
+                std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(bytes.len() as u64))
                     .map_err(cannot)?;
             }
+            bytes.reserve_exact(size.saturating_add(1).saturating_sub(bytes.len()));
             let rest = limit.saturating_sub(bytes.len() as u64);
             file.take(rest).read_to_end(&mut bytes).map_err(cannot)?;
         }
@@ -150,10 +149,10 @@ pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
 #[cfg(unix)]
 const HALVES_BYTES: usize = 8 << 20;
 
-/// Reads the first `size` bytes of `file` into `bytes` (empty), its two halves on two threads. Stops
-/// short, with what was read in order, if the file is shorter now.
+/// The first `size` bytes of `file`, its two halves read on two threads; fewer, in order, if the file
+/// is shorter now.
 #[cfg(unix)]
-fn read_halves(file: &std::fs::File, size: usize, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+fn read_halves(file: &std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
     /// Reads at `offset` until `buf` is full or the file ends; how much was read.
     fn fill(file: &std::fs::File, buf: &mut [u8], offset: usize) -> std::io::Result<usize> {
@@ -168,9 +167,10 @@ fn read_halves(file: &std::fs::File, size: usize, bytes: &mut Vec<u8>) -> std::i
         }
         Ok(done)
     }
-    bytes.resize(size, 0);
+    // Zeroed by the system as each thread first writes its pages, not by this one beforehand.
+    let mut bytes = vec![0u8; size + 1];
     let middle = size / 2;
-    let (first, second) = bytes.split_at_mut(middle);
+    let (first, second) = bytes[..size].split_at_mut(middle);
     let (read_first, read_second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| fill(file, second, middle));
         let first = fill(file, first, 0);
@@ -188,7 +188,7 @@ fn read_halves(file: &std::fs::File, size: usize, bytes: &mut Vec<u8>) -> std::i
     } else {
         middle + read_second
     });
-    Ok(())
+    Ok(bytes)
 }
 
 /// Reads an input's bytes where a partial check is no use (`trace`, `diff` of paths): more than `max`
@@ -238,8 +238,7 @@ mod tests {
         // A file shorter than when its size was taken: what it holds, in order.
         let file = std::fs::File::open(&path).unwrap();
         for claimed in [data.len() + 1000, 3 * data.len()] {
-            let mut bytes = Vec::new();
-            read_halves(&file, claimed, &mut bytes).unwrap();
+            let bytes = read_halves(&file, claimed).unwrap();
             assert!(bytes == data, "claimed {claimed}: {} bytes", bytes.len());
         }
         std::fs::remove_dir_all(&dir).unwrap();
