@@ -297,6 +297,27 @@ struct Lowering<'a, 'd> {
     filters: Vec<PendingFilter>,
 }
 
+impl<'a, 'd> Lowering<'a, 'd> {
+    /// A lowering of a part of the tree on a thread of its own, beside the main one: its findings go to
+    /// `diagnostics`, its model starts empty.
+    fn beside(
+        tree: &'a ConfigTree,
+        sources: &'a SourceMap,
+        unterminated: &'a HashSet<NodeId>,
+        diagnostics: &'d mut Vec<Diagnostic>,
+    ) -> Self {
+        Self {
+            tree,
+            sources,
+            config: Config::default(),
+            diagnostics,
+            unterminated,
+            verbatim: HashSet::new(),
+            filters: Vec::new(),
+        }
+    }
+}
+
 /// A filter to lower, and where its findings go among the others: before the finding `at`.
 struct PendingFilter {
     name: NodeId,
@@ -441,10 +462,23 @@ impl<'a> Lowering<'a, '_> {
                 _ => self.unknown(top, "a configuration's top level", keywords::TOP_LEVEL),
             }
         }
-        self.filters();
-        for &(path, kind) in REFERENCE_PATHS {
-            self.references(ConfigTree::ROOT, path, kind);
-        }
+        // The references only read the tree: they are gathered beside the filters' lowering.
+        let (tree, sources, unterminated) = (self.tree, self.sources, self.unterminated);
+        let references = std::thread::scope(|scope| {
+            let references = scope.spawn(move || {
+                let mut diagnostics = Vec::new();
+                let mut part = Lowering::beside(tree, sources, unterminated, &mut diagnostics);
+                for &(path, kind) in REFERENCE_PATHS {
+                    part.references(ConfigTree::ROOT, path, kind);
+                }
+                part.config.references
+            });
+            self.filters();
+            references
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        self.config.references.extend(references);
     }
 
     fn defer_filter(&mut self, name: NodeId, family: Family) {
@@ -471,15 +505,7 @@ impl<'a> Lowering<'a, '_> {
         let (tree, sources, unterminated) = (self.tree, self.sources, self.unterminated);
         let lowered = crate::parallel::parallel_map(&chunks, crate::parallel::threads(), |chunk| {
             let mut diagnostics = Vec::new();
-            let mut part = Lowering {
-                tree,
-                sources,
-                config: Config::default(),
-                diagnostics: &mut diagnostics,
-                unterminated,
-                verbatim: HashSet::new(),
-                filters: Vec::new(),
-            };
+            let mut part = Lowering::beside(tree, sources, unterminated, &mut diagnostics);
             let ends: Vec<usize> = chunk
                 .iter()
                 .map(|f| {
