@@ -1215,6 +1215,8 @@ mod tests {
         let mut files = Vec::new();
         conf_files(&root.join("fixtures"), &mut files);
         assert!(files.len() > 50, "{} fixture files", files.len());
+        // The generated corpus beside the work tree, where it is (see tests/corpus.rs).
+        conf_files(&root.join("../shared/corpus/aerleon"), &mut files);
         let (mut merged, mut parts) = (0, 0);
         for path in &files {
             let text = std::fs::read_to_string(path).expect("fixtures are text");
