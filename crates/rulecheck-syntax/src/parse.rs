@@ -95,7 +95,13 @@ pub fn parse_file(
 ) -> Form {
     let text = &sources.get(file).text;
     let form = detect_form(text);
-    let starts = part_starts(text, form, crate::parallel::threads());
+    // The machine's cores are asked for (a few system calls) only for a file large enough to divide.
+    let threads = if text.len() >= 2 * PART_BYTES {
+        crate::parallel::threads()
+    } else {
+        1
+    };
+    let starts = part_starts(text, form, threads);
     read_in_parts(tree, sources, file, limits, diagnostics, form, &starts);
     form
 }
