@@ -256,6 +256,17 @@ mod tests {
             .map_err(|e| e.to_string())
     }
 
+    /// The report of `d` without colour, `width` columns wide.
+    fn rendered(sources: &SourceMap, d: &Diagnostic, width: usize) -> String {
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            width,
+        };
+        write(&mut out, sources, std::slice::from_ref(d), style).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn a_related_place_far_from_the_finding_is_named_not_drawn() {
         // 2,000 lines; the finding on the last, related places on the first and just above the finding.
@@ -282,13 +293,7 @@ mod tests {
         )
         .with_related(at(1), "term `t1` catches its packets first")
         .with_related(at(1995), "term `t1995` catches its packets first");
-        let mut out = Vec::new();
-        let style = Style {
-            color: false,
-            width: 100,
-        };
-        write(&mut out, &sources, std::slice::from_ref(&d), style).unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = rendered(&sources, &d, 100);
         // The near place is drawn, the far one named; the lines between them are not printed.
         assert!(out.contains("1995 │ term t1995"), "{out}");
         assert!(
@@ -313,13 +318,7 @@ mod tests {
             let message = format!("{} decided earlier by `police-icmp-24`", "x".repeat(pad));
             let d = Diagnostic::new(rulecheck_syntax::Code::ShadowedTerm, loc, message)
                 .with_help("term `police-icmp-24-and-more-words` catches its packets first");
-            let mut out = Vec::new();
-            let style = Style {
-                color: false,
-                width: 60,
-            };
-            write(&mut out, &sources, std::slice::from_ref(&d), style).unwrap();
-            let out = String::from_utf8(out).unwrap();
+            let out = rendered(&sources, &d, 60);
             assert!(out.contains("`police-icmp-24`"), "{out}");
             assert!(out.contains("`police-icmp-24-and-more-words`"), "{out}");
         }
