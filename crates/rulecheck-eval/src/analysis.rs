@@ -88,15 +88,36 @@ impl Walk {
     /// The spaces of the terminating terms before `before` that may overlap `space`: the certain ones, or
     /// with `must` all of them (a term with unmodeled conditions may catch anything it could match).
     fn blockers(&self, space: &HeaderSpace, before: usize, must: bool) -> Vec<&HeaderSpace> {
+        self.blocking_terms(space, before, must)
+            .into_iter()
+            .map(|j| &self.terms[j].compiled.space)
+            .collect()
+    }
+
+    /// The terms of [`Walk::blockers`], in order.
+    fn blocking_terms(&self, space: &HeaderSpace, before: usize, must: bool) -> Vec<usize> {
         let mut earlier = Vec::new();
         self.index
             .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        earlier.retain(|&j| {
+            let t = &self.terms[j];
+            t.terminates() && (must || !t.compiled.uncertain)
+        });
         earlier
-            .into_iter()
-            .map(|j| &self.terms[j])
-            .filter(|t| t.terminates() && (must || !t.compiled.uncertain))
-            .map(|t| &t.compiled.space)
-            .collect()
+    }
+
+    /// The position in `terms` of the first term that holds each cube of `space` in one of its own
+    /// cubes ([`HeaderSpace::is_within_cubes_of`]), or `None`. Past it, no term of `terms` holds a
+    /// packet of `space` that an earlier one does not.
+    ///
+    /// Most terms that decide nothing lie inside one earlier term (a copy of it, or a broader one above
+    /// it); the boxes rule out most of the others without a look at their cubes.
+    fn first_container(&self, space: &HeaderSpace, terms: &[usize]) -> Option<usize> {
+        let hull = Bounds::of(space.cubes())?;
+        terms.iter().position(|&j| {
+            self.index.hull(j).is_some_and(|h| h.contains(&hull))
+                && space.is_within_cubes_of(&self.terms[j].compiled.space)
+        })
     }
 
     /// A packet of `space` that no terminating term before `before` decides (counting the certain terms,
@@ -117,7 +138,14 @@ impl Walk {
                 return Ok(Some(probe));
             }
         }
-        space.difference_all_example(self.blockers(space, before, must), budget)
+        let blockers = self.blocking_terms(space, before, must);
+        if self.first_container(space, &blockers).is_some() {
+            return Ok(None);
+        }
+        space.difference_all_example(
+            blockers.iter().map(|&j| &self.terms[j].compiled.space),
+            budget,
+        )
     }
 
     /// Whether a terminating term before `before` decides `packet` (a certain one, or with `must` any).
@@ -171,6 +199,12 @@ impl Walk {
             let term = &self.terms[j];
             term.terminates() && !term.compiled.uncertain && term.example.is_some()
         });
+        // Past the first term that holds each cube of `space` in one of its own, no term holds a packet
+        // of it first. (The division below leaves those terms out cube by cube anyway, at or before the
+        // same place, so what it finds is the same.)
+        if let Some(last) = self.first_container(space, &earlier) {
+            earlier.truncate(last + 1);
+        }
         let spaces: Vec<&HeaderSpace> = earlier
             .iter()
             .map(|&j| &self.terms[j].compiled.space)

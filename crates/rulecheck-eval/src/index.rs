@@ -155,6 +155,17 @@ impl Bounds {
         meet
     }
 
+    /// Whether every point of `other` is in this box.
+    pub fn contains(&self, other: &Self) -> bool {
+        let holds = |(a, b): (u128, u128), (c, d): (u128, u128)| a <= c && d <= b;
+        let mut within = holds(self.addresses[0], other.addresses[0])
+            && holds(self.addresses[1], other.addresses[1]);
+        for i in 0..NARROW {
+            within &= self.lo[i] <= other.lo[i] && other.hi[i] <= self.hi[i];
+        }
+        within
+    }
+
     /// The smallest box around both.
     #[must_use]
     pub fn join(&self, other: &Self) -> Self {
@@ -444,6 +455,13 @@ impl BoxIndex {
         self.rules.boxes(i)
     }
 
+    /// The smallest box around every box of rule `i`, or `None` if it has none.
+    pub fn hull(&self, i: usize) -> Option<Bounds> {
+        let boxes = self.boxes(i);
+        let first = *boxes.first()?;
+        Some(boxes[1..].iter().fold(first, |hull, b| hull.join(b)))
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -653,6 +671,49 @@ mod tests {
                 assert_eq!(asked, holding, "rule {i}, point");
             }
         }
+    }
+
+    #[test]
+    fn a_box_contains_another_when_it_holds_both_corners() {
+        // Boxes of cubes with random ranges (addresses of both widths, ports, a narrow field above 32
+        // bits, which saturates): containment against the corners, and the hull of a rule's boxes.
+        let mut next = numbers(5);
+        for offset in [0, 1 << 64] {
+            let boxes: Vec<Bounds> = (0..300)
+                .map(|_| {
+                    let lo = offset + next(1 << 12);
+                    let port = next(2_000);
+                    let c = cube((lo, lo + next(1 << 12)), (port, port + next(2_000)));
+                    let length = next(1 << 40);
+                    let c = c.with(
+                        Field::PacketLength,
+                        IntervalSet::range(length, length + next(1 << 40)),
+                    );
+                    Bounds::of(&[c]).expect("a cube with points")
+                })
+                .collect();
+            let holds = |b: &Bounds, point: &[u128; FIELDS]| {
+                b.intersects(&Bounds::from_points(point, point))
+            };
+            let high = |b: &Bounds| Field::ALL.map(|field| b.range(field).1);
+            let mut contained = 0;
+            for a in &boxes {
+                assert!(a.contains(a));
+                for b in &boxes {
+                    let corners = holds(a, &low(b)) && holds(a, &high(b));
+                    assert_eq!(a.contains(b), corners, "{a:?} {b:?}");
+                    contained += usize::from(corners && a != b);
+                }
+            }
+            assert!(contained > 100, "some boxes hold others: {contained}");
+        }
+        let rules: Vec<Vec<Bounds>> = vec![
+            Vec::new(),
+            Bounds::split_of(&[cube((0, 9), (80, 80)), cube((100, 109), (443, 443))]),
+        ];
+        let index = BoxIndex::new(rules.clone());
+        assert_eq!(index.hull(0), None);
+        assert_eq!(index.hull(1), Bounds::of(&[cube((0, 109), (80, 443))]));
     }
 
     #[test]

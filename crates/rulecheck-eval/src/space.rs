@@ -1418,6 +1418,17 @@ impl HeaderSpace {
         Ok(true)
     }
 
+    /// Whether each cube of `self` lies inside one cube of `other`: a test of [`HeaderSpace::is_subset`]
+    /// that builds nothing and may say no to a space covered only by several of `other`'s cubes
+    /// together. A term copied from an earlier one, or narrowed from it, passes it.
+    pub fn is_within_cubes_of(&self, other: &Self) -> bool {
+        self.family == other.family
+            && self
+                .cubes
+                .iter()
+                .all(|cube| other.cubes.iter().any(|theirs| cube.is_within(theirs)))
+    }
+
     /// Whether the spaces hold the same packets.
     pub fn set_eq(&self, other: &Self) -> bool {
         self.is_subset(other) && other.is_subset(self)

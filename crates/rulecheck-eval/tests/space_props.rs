@@ -481,7 +481,10 @@ proptest! {
                 // The smallest common packet, found without building the intersection.
                 prop_assert_eq!(x.first_common(y), x.intersect(y).witness(), "{:?} & {:?}", ex, ey);
                 prop_assert_eq!(x.set_eq(y), subset && y.is_subset(x));
+                // The cube-by-cube test says yes only to a subset, and to every space about itself.
+                prop_assert!(!x.is_within_cubes_of(y) || subset, "{:?} <= {:?}", ex, ey);
             }
+            prop_assert!(x.is_within_cubes_of(x), "{:?}", ex);
         }
         // The witness depends on the set, not on how it was built.
         prop_assert_eq!(sa.union(&sb).witness(), sb.union(&sa).witness());
@@ -510,6 +513,37 @@ proptest! {
         check_space(family, &rest, |p| base.holds(p) && !removed.iter().any(|e| e.holds(p)))?;
         let one_by_one = others.iter().fold(space.clone(), |rest, other| rest.difference(other));
         prop_assert!(rest.set_eq(&one_by_one));
+    }
+
+    #[test]
+    fn first_holders_end_at_the_first_space_holding_each_cube(
+        family in family(),
+        base in expr(),
+        removed in prop::collection::vec(narrow_masks(), 0..40),
+        at in any::<prop::sample::Index>(),
+        stop in 1usize..6,
+    ) {
+        // A copy of the space among the others, as a term copied from an earlier one: the others after
+        // it are left out of the search without changing what it finds, even where it stops early.
+        let space = base.build(family);
+        let mut others: Vec<HeaderSpace> = removed
+            .iter()
+            .map(|m| HeaderSpace::from_cube(family, &cube_of(m)))
+            .collect();
+        let copy = at.index(others.len() + 1);
+        others.insert(copy, space.clone());
+        let others: Vec<&HeaderSpace> = others.iter().collect();
+        prop_assert!(space.is_within_cubes_of(others[copy]));
+        let search = |others: &[&HeaderSpace]| {
+            let mut told = 0;
+            space
+                .first_holders_until(others, &mut Budget::unlimited(), |_| {
+                    told += 1;
+                    told >= stop
+                })
+                .unwrap()
+        };
+        prop_assert_eq!(search(&others), search(&others[..=copy]));
     }
 
     #[test]
