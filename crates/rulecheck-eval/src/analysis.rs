@@ -17,6 +17,10 @@ use crate::space::{Budget, BudgetExceeded, HeaderSpace};
 /// Cubes one analysis of one filter and family may create before it stops and says so.
 pub const CUBE_BUDGET: u64 = 4_000_000;
 
+/// Cubes a test of one term holding another may make ([`Walk::first_container`]): a term is a few
+/// cubes, and a difference of a few cubes that grows past this is not one term holding another.
+const CONTAINER_BUDGET: u64 = 64;
+
 /// The terms of a filter with nested `filter` references inlined (Junos allows one level of nesting).
 pub fn expand_terms<'a>(config: &'a Config, filter: &'a Filter) -> Vec<&'a Term> {
     let mut out = Vec::with_capacity(filter.terms.len());
@@ -112,11 +116,20 @@ impl Walk {
     ///
     /// Most terms that decide nothing lie inside one earlier term (a copy of it, or a broader one above
     /// it); the boxes rule out most of the others without a look at their cubes.
-    fn first_container(&self, space: &HeaderSpace, terms: &[usize]) -> Option<usize> {
+    ///
+    /// With `whole`, a term that holds `space` only with several of its cubes together counts too (a
+    /// term with `port 80` is two cubes, source port 80 and the rest with destination port 80, and
+    /// holds a term with `destination-port 80` in both), tested within a small budget.
+    fn first_container(&self, space: &HeaderSpace, terms: &[usize], whole: bool) -> Option<usize> {
         let hull = Bounds::of(space.cubes())?;
         terms.iter().position(|&j| {
+            let theirs = &self.terms[j].compiled.space;
             self.index.hull(j).is_some_and(|h| h.contains(&hull))
-                && space.is_within_cubes_of(&self.terms[j].compiled.space)
+                && (space.is_within_cubes_of(theirs)
+                    || whole
+                        && space
+                            .is_subset_bounded(theirs, &mut Budget::new(CONTAINER_BUDGET))
+                            .unwrap_or(false))
         })
     }
 
@@ -133,14 +146,18 @@ impl Walk {
         must: bool,
         budget: &mut Budget,
     ) -> Result<Option<Packet>, BudgetExceeded> {
-        for probe in space.probes() {
-            if !self.caught(&probe, before, must) {
-                return Ok(Some(probe));
-            }
+        let mut probes = space.probes();
+        let uncaught = |probe: &Packet| !self.caught(probe, before, must);
+        if let Some(probe) = probes.by_ref().next().filter(uncaught) {
+            return Ok(Some(probe));
         }
+        // The first probe caught: a term inside one earlier term is told apart before the other probes.
         let blockers = self.blocking_terms(space, before, must);
-        if self.first_container(space, &blockers).is_some() {
+        if self.first_container(space, &blockers, true).is_some() {
             return Ok(None);
+        }
+        if let Some(probe) = probes.find(uncaught) {
+            return Ok(Some(probe));
         }
         space.difference_all_example(
             blockers.iter().map(|&j| &self.terms[j].compiled.space),
@@ -202,7 +219,7 @@ impl Walk {
         // Past the first term that holds each cube of `space` in one of its own, no term holds a packet
         // of it first. (The division below leaves those terms out cube by cube anyway, at or before the
         // same place, so what it finds is the same.)
-        if let Some(last) = self.first_container(space, &earlier) {
+        if let Some(last) = self.first_container(space, &earlier, false) {
             earlier.truncate(last + 1);
         }
         let spaces: Vec<&HeaderSpace> = earlier
