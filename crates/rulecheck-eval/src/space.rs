@@ -1176,8 +1176,29 @@ impl HeaderSpace {
     }
 
     /// A few packets of the space to try first when looking for one that something else lacks: per cube
-    /// (of the first four), its smallest point, its largest, and one near its middle.
+    /// (of the first four), its smallest point, its largest, and one near its middle; then per cube the
+    /// smallest point with its source, or its destination, moved to the start of each of the first
+    /// few ranges after the first. (A term whose addresses are a few of its own and a prefix list that
+    /// earlier terms cover decides only its own, which the corners can all miss.)
     pub fn probes(&self) -> impl Iterator<Item = Packet> + '_ {
+        let ranges = self.cubes.iter().take(PROBE_CUBES).flat_map(move |cube| {
+            let low = cube.witness_point();
+            [Field::SourceAddress, Field::DestinationAddress]
+                .into_iter()
+                .flat_map(move |field| {
+                    let starts = cube.fields[field.index()].ranges().iter().skip(1);
+                    starts.take(PROBE_RANGES).map(move |&(start, _)| {
+                        let mut point = low;
+                        point[field.index()] = start;
+                        packet_at(self.family, &point)
+                    })
+                })
+        });
+        self.corners().chain(ranges)
+    }
+
+    /// The first part of [`HeaderSpace::probes`]: corners and middles.
+    fn corners(&self) -> impl Iterator<Item = Packet> + '_ {
         self.cubes.iter().take(PROBE_CUBES).flat_map(move |cube| {
             let low = cube.witness_point();
             let high: [u128; FIELDS] = std::array::from_fn(|i| cube.fields[i].last().unwrap_or(0));
@@ -1688,6 +1709,8 @@ impl Pieces {
 
 /// Cubes of a space [`HeaderSpace::probes`] takes points from (its docs say how many).
 const PROBE_CUBES: usize = 4;
+/// Ranges of an address per cube whose start [`HeaderSpace::probes`] tries.
+const PROBE_RANGES: usize = 8;
 
 /// Cubes to remove that [`HeaderSpace::difference_all_bounded`] first tests for holding a whole cube,
 /// from the last.

@@ -485,6 +485,10 @@ proptest! {
                 prop_assert!(!x.is_within_cubes_of(y) || subset, "{:?} <= {:?}", ex, ey);
             }
             prop_assert!(x.is_within_cubes_of(x), "{:?}", ex);
+            // The points a search tries first are packets of the space.
+            for probe in x.probes() {
+                prop_assert!(probe.is_valid() && x.contains(&probe), "{} in {:?}", probe, ex);
+            }
         }
         // The witness depends on the set, not on how it was built.
         prop_assert_eq!(sa.union(&sb).witness(), sb.union(&sa).witness());
