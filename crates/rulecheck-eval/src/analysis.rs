@@ -124,7 +124,7 @@ impl Walk {
         let hull = Bounds::of(space.cubes())?;
         terms.iter().position(|&j| {
             let theirs = &self.terms[j].compiled.space;
-            self.index.hull(j).is_some_and(|h| h.contains(&hull))
+            self.index.hull_contains(j, &hull)
                 && (space.is_within_cubes_of(theirs)
                     || whole
                         && space

@@ -462,6 +462,14 @@ impl BoxIndex {
         Some(boxes[1..].iter().fold(first, |hull, b| hull.join(b)))
     }
 
+    /// Whether [`BoxIndex::hull`] of rule `i` contains `inner`; a rule of one box is not copied.
+    pub fn hull_contains(&self, i: usize, inner: &Bounds) -> bool {
+        match self.boxes(i) {
+            [one] => one.contains(inner),
+            _ => self.hull(i).is_some_and(|hull| hull.contains(inner)),
+        }
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -714,6 +722,12 @@ mod tests {
         let index = BoxIndex::new(rules.clone());
         assert_eq!(index.hull(0), None);
         assert_eq!(index.hull(1), Bounds::of(&[cube((0, 109), (80, 443))]));
+        let inside = Bounds::of(&[cube((5, 105), (90, 400))]).expect("a box");
+        assert!(index.hull_contains(1, &inside) && !index.hull_contains(0, &inside));
+        assert!(!index.hull_contains(1, &Bounds::of(&[cube((5, 110), (90, 400))]).expect("a box")));
+        let single = BoxIndex::new([Bounds::split_of(&[cube((0, 9), (80, 80))])]);
+        assert!(single.hull_contains(0, &Bounds::of(&[cube((1, 2), (80, 80))]).expect("a box")));
+        assert!(!single.hull_contains(0, &inside));
     }
 
     #[test]
