@@ -6,8 +6,10 @@
 //! and those whose upper bound is at least the query's lower one, and each of these sets is a prefix of
 //! the boxes sorted by that bound. For every field and side the index keeps that order and, every
 //! `stride` positions, the set of the boxes before it as a bit set over box numbers (which follow rule
-//! order). A query is a binary search per field and side, the nearest stored set with at most
-//! `stride / 2` boxes added or taken out, and an AND of bit sets: its cost grows with the number of
+//! order); a side whose boxes have fewer distinct bounds than that makes rows keeps one at the end of
+//! each bound instead, the only places a query can end. A query is a binary search per field and
+//! side, the nearest stored set with at most `stride / 2` boxes added or taken out (none for a side
+//! with a row per bound), and an AND of bit sets: its cost grows with the number of
 //! rules over 64, whatever the overlap, and its answer comes out in rule order, so "the first earlier
 //! rule that …" stops at the first answer.
 //! This is the bit-vector scheme of packet classifiers (Lakshman and Stiliadis, SIGCOMM 1998), with
@@ -232,8 +234,11 @@ struct Side {
     keys: Keys,
     /// The box of each key.
     ids: Vec<u32>,
-    /// Row `r` (`words` words): the set of the boxes `ids[..r * stride]`.
+    /// Row `r` (`words` words): the set of the boxes `ids[..r * stride]`, or with `per_key` the set of
+    /// the boxes of the first `r` keys.
     rows: Vec<u64>,
+    /// Whether there is a row per key (few keys) rather than every `stride` boxes.
+    per_key: bool,
 }
 
 /// The distinct bounds of a [`Side`], in its order (the addresses keep 128 bits; the other fields fit
@@ -314,6 +319,7 @@ impl Side {
                 },
                 ids: vec![0],
                 rows: Vec::new(),
+                per_key: false,
             });
         }
         // Sorted by bound (ascending, or descending for upper bounds), then by box number.
@@ -356,12 +362,29 @@ impl Side {
             };
             (keys, ids)
         };
-        let mut rows = Vec::with_capacity((ids.len() / stride + 2) * words);
+        // A query passes the boxes of a number of whole keys: with fewer keys than strides, a row at
+        // the end of each key leaves nothing to add or take out, in fewer rows.
+        let ends = match &keys {
+            Keys::Wide(_, ends) | Keys::Narrow(_, ends) => ends,
+        };
+        let per_key = ends.len() < ids.len() / stride + 1;
+        let cuts: Vec<usize> = if per_key {
+            ends.iter().map(|&end| end as usize).collect()
+        } else {
+            (stride..ids.len() + stride)
+                .step_by(stride)
+                .map(|end| end.min(ids.len()))
+                .collect()
+        };
+        let mut rows = Vec::with_capacity((cuts.len() + 1) * words);
         let mut set = vec![0u64; words];
-        for chunk in std::iter::once(&[][..]).chain(ids.chunks(stride)) {
-            for &id in chunk {
+        rows.extend_from_slice(&set);
+        let mut done = 0;
+        for cut in cuts {
+            for &id in &ids[done..cut] {
                 set[id as usize / 64] |= 1 << (id % 64);
             }
+            done = cut;
             rows.extend_from_slice(&set);
         }
         Some(Self {
@@ -370,12 +393,14 @@ impl Side {
             keys,
             ids,
             rows,
+            per_key,
         })
     }
 
     /// How many boxes pass the query range `(lo, hi)`: a lower bound at most `hi`, or an upper bound
-    /// at least `lo`. They are the first ones in `ids`.
-    fn passing(&self, (lo, hi): (u128, u128)) -> usize {
+    /// at least `lo`. They are the first ones in `ids`, the boxes of the first keys; also returned,
+    /// how many keys.
+    fn passing(&self, (lo, hi): (u128, u128)) -> (usize, usize) {
         let (found, ends) = match (&self.keys, self.upper) {
             (Keys::Wide(keys, ends), false) => (keys.partition_point(|&k| k <= hi), ends),
             (Keys::Wide(keys, ends), true) => (keys.partition_point(|&k| k >= lo), ends),
@@ -387,7 +412,8 @@ impl Side {
                 (keys.partition_point(|&k| u128::from(k) >= lo), ends)
             }
         };
-        found.checked_sub(1).map_or(0, |last| ends[last] as usize)
+        let boxes = found.checked_sub(1).map_or(0, |last| ends[last] as usize);
+        (boxes, found)
     }
 
     fn len(&self) -> usize {
@@ -509,7 +535,7 @@ impl BoxIndex {
     /// of `set` a side adds to its nearest stored set.
     fn restrict(&self, q: &Bounds, set: &mut [u64], kept: &mut Vec<(usize, u64)>) -> bool {
         for side in &self.sides {
-            let passing = side.passing(q.range(side.field));
+            let (passing, keys) = side.passing(q.range(side.field));
             if passing == side.len() {
                 continue;
             }
@@ -519,8 +545,12 @@ impl BoxIndex {
             // The stored set nearest `passing`, and the boxes between: added to the one below,
             // taken out of the one above. `set` is narrowed to the stored set and then corrected for
             // them, without a copy of the stored set.
-            let row = (passing + self.stride / 2) / self.stride;
-            let stored = (row * self.stride).min(side.len());
+            let (row, stored) = if side.per_key {
+                (keys, passing)
+            } else {
+                let row = (passing + self.stride / 2) / self.stride;
+                (row, (row * self.stride).min(side.len()))
+            };
             let words = set.len();
             let between = |range: std::ops::Range<usize>| {
                 side.ids[range]
@@ -629,12 +659,15 @@ mod tests {
     #[test]
     fn finds_exactly_the_earlier_overlapping_boxes() {
         // Addresses that fit in 32 bits are sorted as narrow keys, wider ones (IPv6) as they are.
+        // Ports of a few values make sides with a row per value, many values rows every stride.
         for offset in [0, 1 << 64] {
-            finds_exactly_the_earlier_overlapping_boxes_at(offset);
+            for ports in [60_000, 6] {
+                finds_exactly_the_earlier_overlapping_boxes_at(offset, ports);
+            }
         }
     }
 
-    fn finds_exactly_the_earlier_overlapping_boxes_at(offset: u128) {
+    fn finds_exactly_the_earlier_overlapping_boxes_at(offset: u128, ports: u128) {
         // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan.
         let mut next = numbers(7);
         let rules: Vec<Vec<Bounds>> = (0..500)
@@ -646,14 +679,20 @@ mod tests {
                     .map(|_| {
                         let lo = offset + next(1 << 20);
                         let width = if i % 17 == 0 { 1 << 22 } else { next(1 << 10) };
-                        let port = next(60_000);
-                        cube((lo, lo + width), (port, port + next(2000)))
+                        let port = next(ports) * 1000;
+                        cube((lo, lo + width), (port, port + next(ports) * 1000))
                     })
                     .collect();
                 Bounds::split_of(&cubes)
             })
             .collect();
         let index = BoxIndex::new(rules.clone());
+        let per_key = index.sides.iter().filter(|side| side.per_key).count();
+        assert_eq!(
+            per_key > 0,
+            ports < 100,
+            "sides with a row per key: {per_key}"
+        );
         let meets =
             |a: &[Bounds], b: &[Bounds]| a.iter().any(|x| b.iter().any(|y| x.intersects(y)));
         let mut found = Vec::new();
