@@ -241,13 +241,14 @@ struct Side {
     per_key: bool,
 }
 
-/// The distinct bounds of a [`Side`], in its order (the addresses keep 128 bits; the other fields fit
-/// in 32), and for each the number of boxes up to and including it. Most fields take few values, so the
-/// search is short.
+/// The distinct bounds of a [`Side`], in its order (IPv6 addresses keep 128 bits; IPv4 addresses and
+/// the other fields fit in 32), each with the number of boxes up to and including it, side by side so
+/// that the search's last look brings the count with it. Most fields take few values, so the search is
+/// short.
 #[derive(Clone, Debug)]
 enum Keys {
-    Wide(Vec<u128>, Vec<u32>),
-    Narrow(Vec<u32>, Vec<u32>),
+    Wide(Vec<(u128, u32)>),
+    Narrow(Vec<(u32, u32)>),
 }
 
 /// `pairs` sorted by key, stably (so by box number among equal keys, if they come in that order): a
@@ -279,18 +280,16 @@ fn radix_sort(mut pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
     pairs
 }
 
-/// The distinct values of `sorted` and the number of values up to and including each.
-fn distinct<K: Copy + PartialEq>(sorted: impl IntoIterator<Item = K>) -> (Vec<K>, Vec<u32>) {
-    let (mut keys, mut ends): (Vec<K>, Vec<u32>) = (Vec::new(), Vec::new());
+/// The distinct values of `sorted`, each with the number of values up to and including it.
+fn distinct<K: Copy + PartialEq>(sorted: impl IntoIterator<Item = K>) -> Vec<(K, u32)> {
+    let mut keys: Vec<(K, u32)> = Vec::new();
     for (n, key) in (1u32..).zip(sorted) {
-        if keys.last() == Some(&key) {
-            *ends.last_mut().expect("one end per key") = n;
-        } else {
-            keys.push(key);
-            ends.push(n);
+        match keys.last_mut() {
+            Some((last, end)) if *last == key => *end = n,
+            _ => keys.push((key, n)),
         }
     }
-    (keys, ends)
+    keys
 }
 
 impl Side {
@@ -312,10 +311,11 @@ impl Side {
             return (upper || first > 0).then(|| Self {
                 field,
                 upper,
-                keys: if field.index() < 2 {
-                    Keys::Wide(vec![first], vec![1])
-                } else {
-                    Keys::Narrow(vec![narrow(first)], vec![1])
+                keys: match u32::try_from(first) {
+                    Ok(first) => Keys::Narrow(vec![(first, 1)]),
+                    // An IPv6 address; any other field is saturated to 32 bits.
+                    Err(_) if field.index() < 2 => Keys::Wide(vec![(first, 1)]),
+                    Err(_) => Keys::Narrow(vec![(u32::MAX, 1)]),
                 },
                 ids: vec![0],
                 rows: Vec::new(),
@@ -335,9 +335,10 @@ impl Side {
                 })
                 .collect();
             order.sort_unstable();
-            let (keys, ends) = distinct(order.iter().map(|&(k, _)| if upper { !k } else { k }));
             (
-                Keys::Wide(keys, ends),
+                Keys::Wide(distinct(
+                    order.iter().map(|&(k, _)| if upper { !k } else { k }),
+                )),
                 order.iter().map(|&(_, id)| id).collect(),
             )
         } else {
@@ -353,23 +354,17 @@ impl Side {
             );
             let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
             let sorted = order.iter().map(|&(key, _)| if upper { !key } else { key });
-            let keys = if field.index() < 2 {
-                let (keys, ends) = distinct(sorted.map(u128::from));
-                Keys::Wide(keys, ends)
-            } else {
-                let (keys, ends) = distinct(sorted);
-                Keys::Narrow(keys, ends)
-            };
-            (keys, ids)
+            (Keys::Narrow(distinct(sorted)), ids)
         };
         // A query passes the boxes of a number of whole keys: with fewer keys than strides, a row at
         // the end of each key leaves nothing to add or take out, in fewer rows.
-        let ends = match &keys {
-            Keys::Wide(_, ends) | Keys::Narrow(_, ends) => ends,
+        let ends: Vec<usize> = match &keys {
+            Keys::Wide(keys) => keys.iter().map(|&(_, end)| end as usize).collect(),
+            Keys::Narrow(keys) => keys.iter().map(|&(_, end)| end as usize).collect(),
         };
         let per_key = ends.len() < ids.len() / stride + 1;
         let cuts: Vec<usize> = if per_key {
-            ends.iter().map(|&end| end as usize).collect()
+            ends
         } else {
             (stride..ids.len() + stride)
                 .step_by(stride)
@@ -400,20 +395,26 @@ impl Side {
     /// How many boxes pass the query range `(lo, hi)`: a lower bound at most `hi`, or an upper bound
     /// at least `lo`. They are the first ones in `ids`, the boxes of the first keys; also returned,
     /// how many keys.
-    fn passing(&self, (lo, hi): (u128, u128)) -> (usize, usize) {
-        let (found, ends) = match (&self.keys, self.upper) {
-            (Keys::Wide(keys, ends), false) => (keys.partition_point(|&k| k <= hi), ends),
-            (Keys::Wide(keys, ends), true) => (keys.partition_point(|&k| k >= lo), ends),
-            // A query's narrow values come from a box too, saturated the same way.
-            (Keys::Narrow(keys, ends), false) => {
-                (keys.partition_point(|&k| u128::from(k) <= hi), ends)
-            }
-            (Keys::Narrow(keys, ends), true) => {
-                (keys.partition_point(|&k| u128::from(k) >= lo), ends)
-            }
-        };
-        let boxes = found.checked_sub(1).map_or(0, |last| ends[last] as usize);
-        (boxes, found)
+    fn passing(&self, range: (u128, u128)) -> (usize, usize) {
+        // A query's narrow values come from a box too, saturated the same way; an IPv4 address
+        // fits in 32 bits as it is.
+        fn search<K: Copy + Into<u128>>(
+            keys: &[(K, u32)],
+            upper: bool,
+            (lo, hi): (u128, u128),
+        ) -> (usize, usize) {
+            let found = if upper {
+                keys.partition_point(|&(k, _)| k.into() >= lo)
+            } else {
+                keys.partition_point(|&(k, _)| k.into() <= hi)
+            };
+            let boxes = found.checked_sub(1).map_or(0, |last| keys[last].1 as usize);
+            (boxes, found)
+        }
+        match &self.keys {
+            Keys::Wide(keys) => search(keys, self.upper, range),
+            Keys::Narrow(keys) => search(keys, self.upper, range),
+        }
     }
 
     fn len(&self) -> usize {
