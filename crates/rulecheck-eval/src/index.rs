@@ -210,6 +210,8 @@ struct RuleBoxes {
     starts: Vec<u32>,
     /// The rule of each box.
     owner: Vec<u32>,
+    /// The smallest box around each rule's boxes (a point for a rule of none).
+    hulls: Vec<Bounds>,
 }
 
 /// The boxes of a rule list, indexed (see the module docs).
@@ -427,14 +429,20 @@ impl RuleBoxes {
     pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
         let mut list = Self::default();
         list.starts.push(0);
+        let none = Bounds::from_points(&[0; FIELDS], &[0; FIELDS]);
         for (i, boxes) in rules.into_iter().enumerate() {
             list.owner
                 .extend(std::iter::repeat_n(i as u32, boxes.len()));
+            list.hulls.push(match boxes.split_first() {
+                Some((first, rest)) => rest.iter().fold(*first, |hull, b| hull.join(b)),
+                None => none,
+            });
             list.boxes.extend(boxes);
             list.starts.push(list.boxes.len() as u32);
         }
         list.boxes.shrink_to_fit();
         list.owner.shrink_to_fit();
+        list.hulls.shrink_to_fit();
         list
     }
 
@@ -484,17 +492,12 @@ impl BoxIndex {
 
     /// The smallest box around every box of rule `i`, or `None` if it has none.
     pub fn hull(&self, i: usize) -> Option<Bounds> {
-        let boxes = self.boxes(i);
-        let first = *boxes.first()?;
-        Some(boxes[1..].iter().fold(first, |hull, b| hull.join(b)))
+        (!self.boxes(i).is_empty()).then(|| self.rules.hulls[i])
     }
 
-    /// Whether [`BoxIndex::hull`] of rule `i` contains `inner`; a rule of one box is not copied.
+    /// Whether [`BoxIndex::hull`] of rule `i` contains `inner`.
     pub fn hull_contains(&self, i: usize, inner: &Bounds) -> bool {
-        match self.boxes(i) {
-            [one] => one.contains(inner),
-            _ => self.hull(i).is_some_and(|hull| hull.contains(inner)),
-        }
+        !self.boxes(i).is_empty() && self.rules.hulls[i].contains(inner)
     }
 
     /// Number of rules.
