@@ -1441,7 +1441,7 @@ impl HeaderSpace {
 
     /// Whether each cube of `self` lies inside one cube of `other`: a test of [`HeaderSpace::is_subset`]
     /// that builds nothing and may say no to a space covered only by several of `other`'s cubes
-    /// together. A term copied from an earlier one, or narrowed from it, passes it.
+    /// together. A term copied from an earlier one passes it, and so do most terms narrower than one.
     pub fn is_within_cubes_of(&self, other: &Self) -> bool {
         self.family == other.family
             && self

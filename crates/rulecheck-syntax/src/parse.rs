@@ -173,8 +173,8 @@ fn read_in_parts(
         let first_end = starts.first().copied().unwrap_or(usize::MAX);
         let mut parser = Parser::new(tree, sources, file, limits, diagnostics);
         // The parts' nodes are merged into this tree: room for all of them at once, so that neither
-        // reading the first part nor merging the others moves the nodes read so far. Configurations
-        // run to a node per 30 to 40 bytes; room that is never used is never touched.
+        // reading the first part nor merging the others moves the nodes read so far. The generated
+        // configurations take a node per 32 bytes; room that is never used is never touched.
         parser.tree.reserve(text.len() / NODE_BYTES);
         let mut cur = Cursor::at(text, 0);
         parser.read(form, &mut cur, first_end);
