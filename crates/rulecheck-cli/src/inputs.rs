@@ -3,6 +3,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+#[cfg(unix)]
+use rulecheck_syntax::parallel::{HALVES_BYTES, join};
+
 use crate::run::Error;
 
 /// Extensions of configuration files found in directories.
@@ -127,6 +130,8 @@ pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
             // have grown since: `read_to_end` still takes the rest, up to the bound.)
             let size = usize::try_from(size).unwrap_or(0);
             #[cfg(unix)]
+            // Copying a large file out of the page cache, and the page faults of the buffer it goes
+            // to, take one core a good part of a second at a gigabyte.
             if size >= HALVES_BYTES && rulecheck_eval::threads() > 1 {
                 bytes = read_halves(&file, size).map_err(cannot)?;
                 std::io::Seek::seek(&mut &file, std::io::SeekFrom::Start(bytes.len() as u64))
@@ -142,12 +147,6 @@ pub fn read_bounded(input: &Input, max: u64) -> Result<Contents, Error> {
     }
     Ok(Contents::Bytes(bytes))
 }
-
-/// Files at least this large are read in two halves at once: copying a large file out of the page
-/// cache, and the page faults of the buffer it goes to, take one core a good part of a second at a
-/// gigabyte.
-#[cfg(unix)]
-const HALVES_BYTES: usize = 8 << 20;
 
 /// The first `size` bytes of `file`, its two halves read on two threads; fewer, in order, if the file
 /// is shorter now.
@@ -171,16 +170,7 @@ fn read_halves(file: &std::fs::File, size: usize) -> std::io::Result<Vec<u8>> {
     let mut bytes = vec![0u8; size + 1];
     let middle = size / 2;
     let (first, second) = bytes[..size].split_at_mut(middle);
-    let (read_first, read_second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| fill(file, second, middle));
-        let first = fill(file, first, 0);
-        (
-            first,
-            second
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
-    });
+    let (read_second, read_first) = join(|| fill(file, second, middle), || fill(file, first, 0));
     let read_first = read_first?;
     let read_second = read_second?;
     bytes.truncate(if read_first < middle {

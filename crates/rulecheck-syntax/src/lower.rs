@@ -481,13 +481,7 @@ impl<'a> Lowering<'a, '_> {
             self.filters();
             gather()
         } else {
-            std::thread::scope(|scope| {
-                let references = scope.spawn(gather);
-                self.filters();
-                references
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
+            crate::parallel::join(gather, || self.filters()).0
         };
         self.config.references.extend(references);
     }

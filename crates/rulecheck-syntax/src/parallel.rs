@@ -11,6 +11,23 @@ pub fn threads() -> usize {
         .min(MAX_THREADS)
 }
 
+/// Bytes of text from which a pass over all of it (reading a file, indexing its lines) is done in two
+/// halves at once.
+pub const HALVES_BYTES: usize = 8 << 20;
+
+/// `(beside(), here())`, `beside` on a thread of its own while `here` runs on this one. A panic in
+/// either goes on in the caller.
+pub fn join<A: Send, B>(beside: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let beside = scope.spawn(beside);
+        let here = here();
+        let beside = beside
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (beside, here)
+    })
+}
+
 /// `items.iter().map(f)` on up to `threads` threads: each takes the next item not yet taken, and the
 /// results come back in the order of `items`.
 pub fn parallel_map<'a, T: Sync, R: Send>(
@@ -48,4 +65,22 @@ pub fn parallel_map<'a, T: Sync, R: Send>(
                 .expect("every item is taken by a thread")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both results come back, each from its own side; a panic on the other thread reaches the caller.
+    #[test]
+    fn join_returns_both_and_passes_a_panic_on() {
+        let here = std::thread::current().id();
+        let (a, b) = join(
+            || std::thread::current().id(),
+            || std::thread::current().id(),
+        );
+        assert!(a != here && b == here);
+        let caught = std::panic::catch_unwind(|| join(|| panic!("beside"), || 1));
+        assert!(caught.is_err());
+    }
 }

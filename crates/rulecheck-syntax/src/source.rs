@@ -50,28 +50,22 @@ impl SourceFile {
 fn line_starts(bytes: &[u8]) -> Vec<u32> {
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(0);
-    if bytes.len() < HALVES_BYTES || crate::parallel::threads() < 2 {
+    if bytes.len() < crate::parallel::HALVES_BYTES || crate::parallel::threads() < 2 {
         line_feeds(bytes, 0, &mut starts);
         return starts;
     }
     let middle = bytes.len() / 2;
-    let second = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
+    let (second, ()) = crate::parallel::join(
+        || {
             let mut second = Vec::with_capacity((bytes.len() - middle) / 32);
             line_feeds(&bytes[middle..], middle, &mut second);
             second
-        });
-        line_feeds(&bytes[..middle], 0, &mut starts);
-        second
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-    });
+        },
+        || line_feeds(&bytes[..middle], 0, &mut starts),
+    );
     starts.extend(second);
     starts
 }
-
-/// Texts at least this large are indexed in two halves at once.
-const HALVES_BYTES: usize = 8 << 20;
 
 /// Appends `offset + i + 1` for every line feed at `i` in `bytes`. Eight bytes are tested at a time (a
 /// line is some dozens of bytes long), so that large files are indexed at memory speed.
@@ -197,11 +191,11 @@ mod tests {
             assert_eq!(line_starts(bytes), plain, "first {end} bytes");
         }
         // A text indexed in halves, with a line feed at, just before and just after the middle.
-        let large: Vec<u8> = (0..HALVES_BYTES + 64)
+        let large: Vec<u8> = (0..crate::parallel::HALVES_BYTES + 64)
             .map(|i| if i % 13 == 0 { b'\n' } else { b'x' })
             .collect();
         let plain: Vec<u32> = std::iter::once(0).chain(memchr_all(&large)).collect();
-        let middle_feed = (HALVES_BYTES / 2).next_multiple_of(13);
+        let middle_feed = (crate::parallel::HALVES_BYTES / 2).next_multiple_of(13);
         for end in [
             2 * middle_feed - 2,
             2 * middle_feed,
