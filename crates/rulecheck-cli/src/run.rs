@@ -262,7 +262,12 @@ pub fn lint_unit(
     } = rulecheck_syntax::parse_unit(sources, unit, loaded.limits.parse);
     // The model holds all the checks need; the tree would only add to the peak memory.
     drop(tree);
-    found.extend(rulecheck_eval::check(&config, &loaded.settings));
+    let checked = rulecheck_eval::check(&config, &loaded.settings);
+    if found.is_empty() {
+        found = checked;
+    } else {
+        found.extend(checked);
+    }
     // Before the severity overrides: a code turned off still counts as used by its suppressions.
     let found = suppress::apply(&config.suppressions, found);
     (config, found)
@@ -275,18 +280,35 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
         mut diagnostics,
         units,
     } = read;
+    let mut model = None;
     for unit in units {
-        diagnostics.extend(lint_unit(&sources, &unit, loaded).1);
+        let (config, found) = lint_unit(&sources, &unit, loaded);
+        model = Some(config);
+        // Most runs read without a finding: the unit's findings become the list rather than being
+        // copied into it.
+        if diagnostics.is_empty() {
+            diagnostics = found;
+        } else {
+            diagnostics.extend(found);
+        }
     }
-    let mut diagnostics: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .filter_map(|mut d| {
-            d.severity = loaded.settings.severity(d.code)?;
-            Some(d)
-        })
-        .collect();
-    diagnostic::sort(&mut diagnostics);
-    diagnostics.dedup();
+    // The last unit's model, as large as the configuration, is freed on another core while the findings
+    // are sorted.
+    let ((), diagnostics) = rulecheck_syntax::parallel::join(
+        move || drop(model),
+        || {
+            let mut diagnostics: Vec<Diagnostic> = diagnostics
+                .into_iter()
+                .filter_map(|mut d| {
+                    d.severity = loaded.settings.severity(d.code)?;
+                    Some(d)
+                })
+                .collect();
+            diagnostic::sort(&mut diagnostics);
+            diagnostics.dedup();
+            diagnostics
+        },
+    );
     Checked {
         sources,
         diagnostics,

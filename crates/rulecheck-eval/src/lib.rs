@@ -141,6 +141,9 @@ pub fn check_in_parts(
         // Too few to keep every thread busy to the end: each on all of them.
         if run >= 2 * threads {
             let found = parallel_map(now, threads, |part| check_part(context(1), part));
+            // Room for all at once: the findings are many and large, and growing the list as they come
+            // would copy them again at every doubling.
+            out.reserve(found.iter().map(Vec::len).sum());
             out.extend(found.into_iter().flatten());
         } else {
             for part in now {

@@ -202,8 +202,9 @@ impl RuleItem<'_> {
     }
 }
 
-/// Every term of every filter (as written, nested filters not inlined) and every flow route.
-pub fn rule_items<'a>(cx: &crate::Context<'a>) -> Vec<RuleItem<'a>> {
+/// Every term of every filter (as written, nested filters not inlined) and every flow route, one at a
+/// time: a list of them all would be a large allocation to fill and drop for one pass.
+pub fn rule_items<'a>(cx: &crate::Context<'a>) -> impl Iterator<Item = RuleItem<'a>> + 'a {
     use crate::packet::AddressFamily;
     let filters = cx.config.filters.iter().flat_map(|filter| {
         filter.terms.iter().map(|term| RuleItem {
@@ -224,5 +225,5 @@ pub fn rule_items<'a>(cx: &crate::Context<'a>) -> Vec<RuleItem<'a>> {
             route: Some(&route.name.text),
         })
     });
-    filters.chain(routes).collect()
+    filters.chain(routes)
 }
