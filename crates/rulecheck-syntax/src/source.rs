@@ -30,13 +30,31 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
+        (line as u32 + 1, self.column(line, offset))
+    }
+
+    /// [`SourceFile::line_col`] of both ends of `span`. The end of most spans is on the line of their
+    /// start, which is then not searched for again.
+    pub fn line_cols(&self, span: Span) -> ((u32, u32), (u32, u32)) {
+        let start = self.line_col(span.start);
+        let line = start.0 as usize - 1;
+        let end = span.end.min(self.text.len() as u32);
+        let next = self.line_starts.get(line + 1).copied();
+        if span.start <= end && next.is_none_or(|next| end < next) {
+            (start, (start.0, self.column(line, end)))
+        } else {
+            (start, self.line_col(span.end))
+        }
+    }
+
+    /// The 1-based column (in characters) of `offset` on 0-based line `line`.
+    fn column(&self, line: usize, offset: u32) -> u32 {
         let start = self.line_starts[line] as usize;
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count() as u32 + 1;
-        (line as u32 + 1, column)
+        self.text[start..end].chars().count() as u32 + 1
     }
 
     /// The byte offset where 1-based `line` starts, if the file has it.
@@ -173,6 +191,22 @@ mod tests {
             .enumerate()
             .filter(|&(_, &b)| b == b'\n')
             .map(|(i, _)| i as u32 + 1)
+    }
+
+    #[test]
+    fn both_ends_of_a_span_are_found_as_each_alone() {
+        let text = "ab\ncdé f\n\nxyz é\n";
+        let file = SourceFile::new("t", text.to_owned());
+        let len = text.len() as u32;
+        for start in 0..=len + 2 {
+            for end in start.saturating_sub(2)..=len + 2 {
+                assert_eq!(
+                    file.line_cols(Span { start, end }),
+                    (file.line_col(start), file.line_col(end)),
+                    "{start}..{end}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -105,11 +105,8 @@ impl<'a> JsonWitness<'a> {
 
 fn position(sources: &SourceMap, loc: Loc) -> (&str, (u32, u32), (u32, u32)) {
     let file = sources.get(loc.file);
-    (
-        file.name.as_str(),
-        file.line_col(loc.span.start),
-        file.line_col(loc.span.end),
-    )
+    let (start, end) = file.line_cols(loc.span);
+    (file.name.as_str(), start, end)
 }
 
 /// Writes the report.
@@ -157,10 +154,11 @@ fn json_diagnostic<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonDiagnos
             .related
             .iter()
             .map(|r| {
-                let (file, (line, column), _) = position(sources, r.loc);
+                let file = sources.get(r.loc.file);
+                let (line, column) = file.line_col(r.loc.span.start);
                 Related {
                     message: &r.message,
-                    file,
+                    file: &file.name,
                     line,
                     column,
                 }

@@ -29,8 +29,7 @@ impl Place {
     /// The place of `loc`, with paths made relative to `cwd` where they lie under it.
     pub fn of(sources: &SourceMap, loc: Loc, cwd: Option<&Path>) -> Self {
         let file = sources.get(loc.file);
-        let (line, column) = file.line_col(loc.span.start);
-        let (end_line, end_column) = file.line_col(loc.span.end);
+        let ((line, column), (end_line, end_column)) = file.line_cols(loc.span);
         let (path, absolute) = ci_path(&file.name, cwd);
         Self {
             path,
