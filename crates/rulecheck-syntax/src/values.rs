@@ -135,16 +135,20 @@ pub fn parse_address(text: &str) -> Result<(Address, bool), String> {
 
 /// Dotted IPv4 with one to four octets; missing octets are zero (`10.1` is 10.1.0.0).
 fn parse_ipv4(text: &str) -> Option<u32> {
+    // One pass over the bytes: every address of every term goes through here.
     let mut value = 0u32;
-    let mut count = 0;
-    for part in text.split('.') {
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let octet: u32 = part.parse().ok().filter(|&o| o <= 255)?;
-        value = (value << 8) | octet;
-        count += 1;
-        if count > 4 {
+    let (mut count, mut octet, mut digits) = (0, 0u32, 0);
+    for &b in text.as_bytes().iter().chain([&b'.']) {
+        if b == b'.' {
+            if digits == 0 || octet > 255 || count == 4 {
+                return None;
+            }
+            value = (value << 8) | octet;
+            (count, octet, digits) = (count + 1, 0, 0);
+        } else if b.is_ascii_digit() && digits < 3 {
+            octet = octet * 10 + u32::from(b - b'0');
+            digits += 1;
+        } else {
             return None;
         }
     }
@@ -298,6 +302,63 @@ impl<'a> BitParser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`parse_ipv4`] as it reads: dotted parts of one to three digits, each at most 255, at most four,
+    /// the missing ones zero.
+    fn parse_ipv4_by_parts(text: &str) -> Option<u32> {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() > 4 {
+            return None;
+        }
+        let mut value = 0u32;
+        for part in &parts {
+            if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            value = (value << 8) | part.parse::<u32>().ok().filter(|&o| o <= 255)?;
+        }
+        Some(value << (8 * (4 - parts.len())))
+    }
+
+    #[test]
+    fn ipv4_addresses_are_read_as_dotted_parts() {
+        let fixed = [
+            "",
+            ".",
+            "1.",
+            ".1",
+            "1..2",
+            "10",
+            "10.1",
+            "192.0.2.1",
+            "255.255.255.255",
+            "256.0.0.0",
+            "1.2.3.4.5",
+            "001.02.3.4",
+            "1234.1.1.1",
+            "1.2.3.4 ",
+            "1.2.3.-4",
+            "1.2.3.٣",
+            "0.0.0.0",
+        ];
+        for text in fixed {
+            assert_eq!(parse_ipv4(text), parse_ipv4_by_parts(text), "{text:?}");
+        }
+        assert_eq!(parse_ipv4("192.0.2.1"), Some(0xc000_0201));
+        assert_eq!(parse_ipv4("10.1"), Some(0x0a01_0000));
+        let alphabet = b"0123456789.x";
+        let mut state = 7u64;
+        for _ in 0..50_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let len = (state >> 60) as usize;
+            let text: String = (0..len)
+                .map(|i| alphabet[((state >> (4 * i)) % 12) as usize] as char)
+                .collect();
+            assert_eq!(parse_ipv4(&text), parse_ipv4_by_parts(&text), "{text:?}");
+        }
+    }
     use crate::keywords::{PORT_NAMES, TCP_FLAG_NAMES};
 
     fn port(name: &str) -> Option<u64> {
