@@ -148,11 +148,12 @@ pub fn compile(
             values
         };
         match pair {
-            None => cube = cube.restrict(field, &values),
+            None => cube.narrow(field, &values),
             Some(other) => {
                 if condition.except {
                     // `port-except`: neither port is listed.
-                    cube = cube.restrict(field, &values).restrict(other, &values);
+                    cube.narrow(field, &values);
+                    cube.narrow(other, &values);
                 } else {
                     either_side.push((field, other, values));
                 }

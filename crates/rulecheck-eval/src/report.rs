@@ -1,5 +1,7 @@
 //! The analyses every rule reads, computed once per configuration.
 
+use std::fmt::Write as _;
+
 use rulecheck_syntax::Witness;
 use rulecheck_syntax::model::{Config, Filter, FlowRoute, FlowTable, Term, TermOrder};
 
@@ -121,9 +123,12 @@ impl FlowReport<'_> {
 /// The JSON/human form of a witness packet.
 pub fn witness(packet: &Packet) -> Witness {
     let address = |a: u128| match packet.family {
-        AddressFamily::Inet => std::net::Ipv4Addr::from(a as u32).to_string(),
+        AddressFamily::Inet => crate::packet::Ipv4Text::new(a as u32).as_str().to_owned(),
         AddressFamily::Inet6 => std::net::Ipv6Addr::from(a).to_string(),
     };
+    // Room for the usual summary (`tcp 192.0.2.1:1024 -> 203.0.113.5:80 flags syn len 60`) at once.
+    let mut summary = String::with_capacity(96);
+    let _ = write!(summary, "{packet}");
     Witness {
         family: packet.family.name(),
         protocol: packet.protocol,
@@ -138,6 +143,6 @@ pub fn witness(packet: &Packet) -> Witness {
         dscp: packet.dscp,
         fragment_offset: packet.fragment_offset,
         ttl: packet.ttl,
-        summary: packet.to_string(),
+        summary,
     }
 }

@@ -584,9 +584,14 @@ impl Cube {
     /// This cube with `field` narrowed to the values also in `set`.
     #[must_use]
     pub fn restrict(mut self, field: Field, set: &IntervalSet) -> Self {
+        self.narrow(field, set);
+        self
+    }
+
+    /// Narrows `field` to the values also in `set`, in place (a cube is hundreds of bytes to move).
+    pub fn narrow(&mut self, field: Field, set: &IntervalSet) {
         let slot = &mut self.fields[field.index()];
         *slot = slot.intersect(set);
-        self
     }
 
     /// Replaces the set of `field`.
