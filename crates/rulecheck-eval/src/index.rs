@@ -427,7 +427,15 @@ impl Side {
 impl RuleBoxes {
     /// The rules' boxes; rule `i` has `boxes[i]` (none: it matches nothing and is never found).
     pub fn new(rules: impl IntoIterator<Item = Vec<Bounds>>) -> Self {
-        let mut list = Self::default();
+        // Counted first, so that the lists are made at their size rather than grown by copying.
+        let rules: Vec<Vec<Bounds>> = rules.into_iter().collect();
+        let boxes = rules.iter().map(Vec::len).sum();
+        let mut list = Self {
+            boxes: Vec::with_capacity(boxes),
+            starts: Vec::with_capacity(rules.len() + 1),
+            owner: Vec::with_capacity(boxes),
+            hulls: Vec::with_capacity(rules.len()),
+        };
         list.starts.push(0);
         let none = Bounds::from_points(&[0; FIELDS], &[0; FIELDS]);
         for (i, boxes) in rules.into_iter().enumerate() {
@@ -440,9 +448,6 @@ impl RuleBoxes {
             list.boxes.extend(boxes);
             list.starts.push(list.boxes.len() as u32);
         }
-        list.boxes.shrink_to_fit();
-        list.owner.shrink_to_fit();
-        list.hulls.shrink_to_fit();
         list
     }
 

@@ -219,11 +219,26 @@ impl IntervalSet {
         let mut ranges: Vec<(u128, u128)> =
             ranges.into_iter().filter(|&(lo, hi)| lo <= hi).collect();
         ranges.sort_unstable();
-        let mut set = Self::empty();
-        for (lo, hi) in ranges {
-            set.push(lo, hi);
+        // Overlapping and adjacent ranges merged in place: the list becomes the set's.
+        let mut kept = 0usize;
+        for i in 0..ranges.len() {
+            let (lo, hi) = ranges[i];
+            match kept.checked_sub(1).map(|last| &mut ranges[last]) {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => {
+                    ranges[kept] = (lo, hi);
+                    kept += 1;
+                }
+            }
         }
-        set
+        ranges.truncate(kept);
+        match ranges.as_slice() {
+            [] => Self::empty(),
+            &[one] => Self::range(one.0, one.1),
+            _ => Self {
+                repr: Repr::Many(ranges),
+            },
+        }
     }
 
     /// The ranges, sorted, disjoint and non-adjacent.

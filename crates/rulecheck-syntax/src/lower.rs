@@ -737,7 +737,7 @@ impl<'a> Lowering<'a, '_> {
     }
 
     fn conditions(&mut self, node: NodeId, place: u8, family: Family) -> Vec<Condition> {
-        let mut conditions = Vec::new();
+        let mut conditions = Vec::with_capacity(self.children(node).count());
         for child in self.children(node) {
             let word = self.text(child);
             let Some(keyword) = keywords::condition(word, place) else {
@@ -950,7 +950,7 @@ impl<'a> Lowering<'a, '_> {
 
     fn numbers(&mut self, node: NodeId, names: Names, max: Option<u64>) -> Vec<ValueRange> {
         let keyword = self.text(node);
-        let mut ranges = Vec::new();
+        let mut ranges = Vec::with_capacity(self.children(node).count());
         if !self.has_children(node) {
             self.report(
                 Code::SyntaxError,
