@@ -522,15 +522,28 @@ impl BoxIndex {
             return Vec::new();
         }
         let words = end.div_ceil(64);
+        // Every box before `end`: where each query box's restriction starts.
+        let before = |set: &mut Vec<u64>| {
+            set.clear();
+            set.resize(words, u64::MAX);
+            if !end.is_multiple_of(64) {
+                set[words - 1] = (1 << (end % 64)) - 1;
+            }
+        };
+        let mut kept = Vec::with_capacity(self.stride / 2);
+        if let [q] = query {
+            // One box (a point, a term of one box): its set is the answer.
+            let mut all = Vec::with_capacity(words);
+            before(&mut all);
+            if !self.restrict(q, &mut all, &mut kept) {
+                all.fill(0);
+            }
+            return all;
+        }
         let mut all = vec![0u64; words];
         let mut one = Vec::with_capacity(words);
-        let mut kept = Vec::with_capacity(self.stride / 2);
         for q in query {
-            one.clear();
-            one.resize(words, u64::MAX);
-            if !end.is_multiple_of(64) {
-                one[words - 1] = (1 << (end % 64)) - 1;
-            }
+            before(&mut one);
             if self.restrict(q, &mut one, &mut kept) {
                 for (a, o) in all.iter_mut().zip(&one) {
                     *a |= o;
