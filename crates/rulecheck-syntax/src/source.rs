@@ -85,30 +85,28 @@ fn line_starts(bytes: &[u8]) -> Vec<u32> {
     starts
 }
 
-/// Appends `offset + i + 1` for every line feed at `i` in `bytes`. Eight bytes are tested at a time (a
-/// line is some dozens of bytes long), so that large files are indexed at memory speed.
+/// Appends `offset + i + 1` for every line feed at `i` in `bytes`. Eight bytes are tested at a time and
+/// the line feeds among them found from one mask (a line is some dozens of bytes long), so that large
+/// files are indexed at memory speed.
 fn line_feeds(bytes: &[u8], offset: usize, starts: &mut Vec<u32>) {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const LINE_FEEDS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
+    const LINE_FEEDS: u64 = u64::from_le_bytes([b'\n'; 8]);
     let mut chunks = bytes.chunks_exact(8);
-    let mut offset = offset;
+    let mut at = offset as u32;
     for chunk in &mut chunks {
-        let word = u64::from_ne_bytes(chunk.try_into().expect("chunk of 8"));
-        let x = word ^ LINE_FEEDS;
-        // Non-zero when some byte of `x` is zero, that is, some byte of the chunk is a line feed.
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            for (i, &b) in chunk.iter().enumerate() {
-                if b == b'\n' {
-                    starts.push((offset + i) as u32 + 1);
-                }
-            }
+        let x = u64::from_le_bytes(chunk.try_into().expect("chunk of 8")) ^ LINE_FEEDS;
+        // The top bit of each byte of `x` that is zero (each line feed), and of no other: the low
+        // seven bits added to 0x7f carry into the top bit unless all are zero.
+        let mut feeds = !(((x & LOWS) + LOWS) | x | LOWS);
+        while feeds != 0 {
+            starts.push(at + feeds.trailing_zeros() / 8 + 1);
+            feeds &= feeds - 1;
         }
-        offset += 8;
+        at += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == b'\n' {
-            starts.push((offset + i) as u32 + 1);
+            starts.push(at + i as u32 + 1);
         }
     }
 }
@@ -224,6 +222,12 @@ mod tests {
             let plain: Vec<u32> = std::iter::once(0).chain(memchr_all(bytes)).collect();
             assert_eq!(line_starts(bytes), plain, "first {end} bytes");
         }
+        // Every byte value beside a line feed, at every place in a chunk of eight: only line feeds count.
+        let every: Vec<u8> = (0..=255u8)
+            .flat_map(|b| [b, b, b'\n', b ^ 0x80, b'\n', b'\n', b, b.wrapping_add(1), b])
+            .collect();
+        let plain: Vec<u32> = std::iter::once(0).chain(memchr_all(&every)).collect();
+        assert_eq!(line_starts(&every), plain);
         // A text indexed in halves, with a line feed at, just before and just after the middle.
         let large: Vec<u8> = (0..crate::parallel::HALVES_BYTES + 64)
             .map(|i| if i % 13 == 0 { b'\n' } else { b'x' })
