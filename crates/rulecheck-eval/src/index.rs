@@ -303,37 +303,66 @@ impl Side {
         stride: usize,
         words: usize,
     ) -> Option<Self> {
-        let bound = |b: &Bounds| {
-            let (lo, hi) = b.range(field);
-            if upper { hi } else { lo }
+        // Any query passes every box or none when all have the same bound: one box stands for all.
+        let same = |keys: Keys| Self {
+            field,
+            upper,
+            keys,
+            ids: vec![0],
+            rows: Vec::new(),
+            per_key: false,
         };
-        let first = bound(boxes.first()?);
-        if boxes.iter().all(|b| bound(b) == first) {
-            // Any query passes every box or none: one box stands for all.
-            return (upper || first > 0).then(|| Self {
-                field,
-                upper,
-                keys: match u32::try_from(first) {
-                    Ok(first) => Keys::Narrow(vec![(first, 1)]),
-                    // An IPv6 address; any other field is saturated to 32 bits.
-                    Err(_) if field.index() < 2 => Keys::Wide(vec![(first, 1)]),
-                    Err(_) => Keys::Narrow(vec![(u32::MAX, 1)]),
-                },
-                ids: vec![0],
-                rows: Vec::new(),
-                per_key: false,
-            });
-        }
+        // The bounds of the narrow fields, and of addresses that fit in 32 bits (every IPv4 one), as
+        // the boxes keep them; sorted as 32-bit keys.
+        let i = field.index();
+        let narrow_bounds: Option<Vec<u32>> = if i >= 2 {
+            Some(
+                boxes
+                    .iter()
+                    .map(|b| if upper { b.hi[i - 2] } else { b.lo[i - 2] })
+                    .collect(),
+            )
+        } else {
+            boxes
+                .iter()
+                .map(|b| {
+                    let (lo, hi) = b.addresses[i];
+                    u32::try_from(if upper { hi } else { lo }).ok()
+                })
+                .collect()
+        };
         // Sorted by bound (ascending, or descending for upper bounds), then by box number.
-        // Addresses that fit in 32 bits (every IPv4 one) are sorted as the narrow fields are.
-        let wide = field.index() < 2 && boxes.iter().any(|b| bound(b) > u128::from(u32::MAX));
-        let (keys, ids) = if wide {
+        let (keys, ids) = if let Some(bounds) = narrow_bounds {
+            let first = *bounds.first()?;
+            if bounds.iter().all(|&k| k == first) {
+                return (upper || first > 0).then(|| same(Keys::Narrow(vec![(first, 1)])));
+            }
+            let order = radix_sort(
+                bounds
+                    .iter()
+                    .zip(0u32..)
+                    .map(|(&key, id)| (if upper { !key } else { key }, id))
+                    .collect(),
+            );
+            let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
+            let sorted = order.iter().map(|&(key, _)| if upper { !key } else { key });
+            (Keys::Narrow(distinct(sorted)), ids)
+        } else {
+            // IPv6 addresses.
+            let bound = |b: &Bounds| {
+                let (lo, hi) = b.addresses[i];
+                if upper { hi } else { lo }
+            };
+            let first = bound(boxes.first()?);
+            if boxes.iter().all(|b| bound(b) == first) {
+                return Some(same(Keys::Wide(vec![(first, 1)])));
+            }
             let mut order: Vec<(u128, u32)> = boxes
                 .iter()
-                .enumerate()
-                .map(|(id, b)| {
+                .zip(0u32..)
+                .map(|(b, id)| {
                     let key = bound(b);
-                    (if upper { !key } else { key }, id as u32)
+                    (if upper { !key } else { key }, id)
                 })
                 .collect();
             order.sort_unstable();
@@ -343,20 +372,6 @@ impl Side {
                 )),
                 order.iter().map(|&(_, id)| id).collect(),
             )
-        } else {
-            let order = radix_sort(
-                boxes
-                    .iter()
-                    .enumerate()
-                    .map(|(id, b)| {
-                        let key = narrow(bound(b));
-                        (if upper { !key } else { key }, id as u32)
-                    })
-                    .collect(),
-            );
-            let ids: Vec<u32> = order.iter().map(|&(_, id)| id).collect();
-            let sorted = order.iter().map(|&(key, _)| if upper { !key } else { key });
-            (Keys::Narrow(distinct(sorted)), ids)
         };
         // A query passes the boxes of a number of whole keys: with fewer keys than strides, a row at
         // the end of each key leaves nothing to add or take out, in fewer rows.
