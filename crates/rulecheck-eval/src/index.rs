@@ -193,6 +193,28 @@ fn groups(ranges: &[(u128, u128)], count: usize) -> impl Iterator<Item = (u128, 
         .map(|chunk| (chunk[0].0, chunk[chunk.len() - 1].1))
 }
 
+/// The boxes of a bit set, in increasing order.
+fn boxes_in(set: Vec<u64>) -> impl Iterator<Item = usize> {
+    set.into_iter().enumerate().flat_map(|(w, mut word)| {
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                w * 64 + bit
+            })
+        })
+    })
+}
+
+/// The fields whose sides [`BoxIndex::overlapping_lazily`] applies: the addresses and the protocol. In
+/// the generated configurations the other sides take out 4% of the boxes these leave, at two thirds of
+/// a query's cost.
+const NARROWING: [Field; 3] = [
+    Field::SourceAddress,
+    Field::DestinationAddress,
+    Field::Protocol,
+];
+
 /// Most boxes [`Bounds::split_of`] gives one space.
 pub const MAX_BOXES: usize = 32;
 /// Smallest number of boxes between two stored sets of a [`Side`].
@@ -218,8 +240,10 @@ struct RuleBoxes {
 #[derive(Clone, Debug, Default)]
 pub struct BoxIndex {
     rules: RuleBoxes,
-    /// One per field and side in which the boxes' bounds differ.
+    /// One per field and side in which the boxes' bounds differ, in field order.
     sides: Vec<Side>,
+    /// How many of `sides` are those of [`NARROWING`]: the first.
+    narrowing: usize,
     /// Boxes between two stored sets.
     stride: usize,
     /// Words of a bit set over every box.
@@ -496,10 +520,15 @@ impl BoxIndex {
             .into_iter()
             .flat_map(|field| [(field, false), (field, true)])
             .filter_map(|(field, upper)| Side::new(&rules.boxes, field, upper, stride, words))
-            .collect();
+            .collect::<Vec<_>>();
+        let narrowing = sides
+            .iter()
+            .take_while(|side| NARROWING.contains(&side.field))
+            .count();
         Self {
             rules,
             sides,
+            narrowing,
             stride,
             words,
         }
@@ -532,6 +561,11 @@ impl BoxIndex {
 
     /// The boxes of the rules before `before` that meet one of `query`, as a bit set over box numbers.
     fn matching(&self, query: &[Bounds], before: usize) -> Vec<u64> {
+        self.matching_by(query, before, &self.sides)
+    }
+
+    /// [`BoxIndex::matching`] by `sides` only: a superset of its boxes.
+    fn matching_by(&self, query: &[Bounds], before: usize, sides: &[Side]) -> Vec<u64> {
         let end = self.rules.starts[before.min(self.len())] as usize;
         if end == 0 {
             return Vec::new();
@@ -550,7 +584,7 @@ impl BoxIndex {
             // One box (a point, a term of one box): its set is the answer.
             let mut all = Vec::with_capacity(words);
             before(&mut all);
-            if !self.restrict(q, &mut all, &mut kept) {
+            if !self.restrict(q, &mut all, &mut kept, sides) {
                 all.fill(0);
             }
             return all;
@@ -559,7 +593,7 @@ impl BoxIndex {
         let mut one = Vec::with_capacity(words);
         for q in query {
             before(&mut one);
-            if self.restrict(q, &mut one, &mut kept) {
+            if self.restrict(q, &mut one, &mut kept, sides) {
                 for (a, o) in all.iter_mut().zip(&one) {
                     *a |= o;
                 }
@@ -570,8 +604,14 @@ impl BoxIndex {
 
     /// Removes from `set` the boxes that miss `q`; whether any is left. `kept` is room for the boxes
     /// of `set` a side adds to its nearest stored set.
-    fn restrict(&self, q: &Bounds, set: &mut [u64], kept: &mut Vec<(usize, u64)>) -> bool {
-        for side in &self.sides {
+    fn restrict(
+        &self,
+        q: &Bounds,
+        set: &mut [u64],
+        kept: &mut Vec<(usize, u64)>,
+        sides: &[Side],
+    ) -> bool {
+        for side in sides {
             let (passing, keys) = side.passing(q.range(side.field));
             if passing == side.len() {
                 continue;
@@ -621,25 +661,19 @@ impl BoxIndex {
 
     /// The rules of the boxes in `set`, in increasing order and once each.
     fn rules_of(&self, set: Vec<u64>) -> impl Iterator<Item = usize> + '_ {
+        self.owners(boxes_in(set))
+    }
+
+    /// The rules of `boxes` (in increasing order), once each.
+    fn owners(&self, boxes: impl Iterator<Item = usize>) -> impl Iterator<Item = usize> {
         let mut last = None;
-        set.into_iter()
-            .enumerate()
-            .flat_map(|(w, mut word)| {
-                std::iter::from_fn(move || {
-                    (word != 0).then(|| {
-                        let bit = word.trailing_zeros() as usize;
-                        word &= word - 1;
-                        w * 64 + bit
-                    })
-                })
+        boxes.filter_map(move |b| {
+            let rule = self.rules.owner[b];
+            (last != Some(rule)).then(|| {
+                last = Some(rule);
+                rule as usize
             })
-            .filter_map(move |b| {
-                let rule = self.rules.owner[b];
-                (last != Some(rule)).then(|| {
-                    last = Some(rule);
-                    rule as usize
-                })
-            })
+        })
     }
 
     /// Whether some rule before `before` whose box holds `point` satisfies `found`. The rules are asked
@@ -661,6 +695,22 @@ impl BoxIndex {
         before: usize,
     ) -> impl Iterator<Item = usize> + '_ {
         self.rules_of(self.matching(query, before))
+    }
+
+    /// [`BoxIndex::overlapping_in_order`] for a caller that often stops at one of the first rules: the
+    /// sides of the addresses and the protocol (which leave few boxes the other sides would take out)
+    /// find the boxes to look at, and each is tested in the other fields only when the caller gets to
+    /// it. The same rules in the same order.
+    pub fn overlapping_lazily<'q>(
+        &'q self,
+        query: &'q [Bounds],
+        before: usize,
+    ) -> impl Iterator<Item = usize> + 'q {
+        let candidates = self.matching_by(query, before, &self.sides[..self.narrowing]);
+        self.owners(
+            boxes_in(candidates)
+                .filter(move |&b| query.iter().any(|q| self.rules.boxes[b].intersects(q))),
+        )
     }
 
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
@@ -741,6 +791,9 @@ mod tests {
             assert_eq!(found, expected, "rule {i}");
             let lazily: Vec<usize> = index.overlapping_in_order(query, i).collect();
             assert_eq!(lazily, expected, "rule {i}, in order");
+            // Narrowed by the addresses' and the protocol's sides, the ports tested box by box.
+            let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
+            assert_eq!(narrowed, expected, "rule {i}, narrowed");
             // The lowest point of each query box: the rules whose boxes hold it, asked in order.
             for q in query {
                 let corner = Bounds::from_points(&low(q), &low(q));
@@ -831,6 +884,8 @@ mod tests {
                 .collect();
             let found: Vec<usize> = index.overlapping_in_order(query, i).collect();
             assert_eq!(found, expected, "rule {i}");
+            let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
+            assert_eq!(narrowed, expected, "rule {i}, narrowed");
         }
     }
 
