@@ -684,7 +684,7 @@ impl BoxIndex {
         before: usize,
         mut found: impl FnMut(usize) -> bool,
     ) -> bool {
-        self.overlapping_in_order(std::slice::from_ref(point), before)
+        self.overlapping_lazily(std::slice::from_ref(point), before)
             .any(&mut found)
     }
 
