@@ -1099,6 +1099,15 @@ fn coalesce_few(cubes: &mut Vec<Cube>) {
             .iter()
             .all(|&i| i == skip || a.fields[i] == b.fields[i])
     };
+    // Only cubes that differ in at most one field merge, and nothing changes until two do: most
+    // spaces (a term's kinds of valid packets) have no such pair, told in a pass over the pairs.
+    let differ_in_two = |a: &Cube, b: &Cube| {
+        let mut differing = MEET_ORDER.iter().filter(|&&i| a.fields[i] != b.fields[i]);
+        differing.next().is_some() && differing.next().is_some()
+    };
+    if (1..cubes.len()).all(|i| (0..i).all(|j| differ_in_two(&cubes[j], &cubes[i]))) {
+        return;
+    }
     for _ in 0..COALESCE_SWEEPS {
         let before = cubes.len();
         for skip in 0..FIELDS {
