@@ -381,7 +381,7 @@ impl<'a> Lowering<'a, '_> {
         // A near miss of a keyword is a typo, not verbatim text: `discrad` without `;` is two errors.
         if suggestion.is_none() && self.unterminated.contains(&node) {
             self.verbatim.insert(node);
-            let text = self.tree.node(node).statement;
+            let text = self.tree.node(node).statement();
             self.diagnostics.push(Diagnostic::new(
                 Code::NotModeled,
                 text,
@@ -1633,7 +1633,7 @@ fn extent(tree: &ConfigTree, node: NodeId) -> Vec<Loc> {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         let node = tree.node(n);
-        locs.push(node.statement);
+        locs.push(node.statement());
         locs.push(node.word);
         stack.extend(tree.children(n));
     }

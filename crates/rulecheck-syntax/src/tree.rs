@@ -21,8 +21,8 @@ pub struct NodeId(pub u32);
 pub struct Node {
     /// The word itself (for a quoted string, the text between the quotes).
     pub word: Loc,
-    /// The whole statement the word came from, for underlining.
-    pub statement: Loc,
+    /// The whole statement the word came from, in the word's file: see [`Node::statement`].
+    statement: Span,
     /// The parent; the root is its own parent.
     pub parent: NodeId,
     /// Children in the order they first appeared, as a list linked through `next_sibling`: no allocation
@@ -30,19 +30,27 @@ pub struct Node {
     first_child: NodeId,
     last_child: NodeId,
     next_sibling: NodeId,
-    /// Children linked under this node, deleted ones included.
-    child_count: u32,
+    /// Children linked under this node, deleted ones included, counted up to `u16::MAX`: only whether
+    /// there are more than [`SCAN_LIMIT`] matters.
+    child_count: u16,
     /// Marked `inactive:` or deactivated: not part of the deployed configuration.
     pub inactive: bool,
     /// Removed by `delete` (kept in the arena so ids stay stable).
     pub deleted: bool,
 }
 
+// Nodes are most of the memory a configuration is read into: keep them small.
+const _: () = assert!(std::mem::size_of::<Node>() == 40);
+
 impl Node {
     fn new(word: Loc, statement: Loc, parent: NodeId) -> Self {
+        debug_assert_eq!(
+            word.file, statement.file,
+            "a word and its statement share a file"
+        );
         Self {
             word,
-            statement,
+            statement: statement.span,
             parent,
             first_child: NONE,
             last_child: NONE,
@@ -50,6 +58,14 @@ impl Node {
             child_count: 0,
             inactive: false,
             deleted: false,
+        }
+    }
+
+    /// The whole statement the word came from, for underlining.
+    pub fn statement(&self) -> Loc {
+        Loc {
+            file: self.word.file,
+            span: self.statement,
         }
     }
 }
@@ -86,7 +102,7 @@ pub struct Annotation {
 }
 
 /// Children are scanned linearly up to this many; beyond, the index is used.
-const SCAN_LIMIT: u32 = 12;
+const SCAN_LIMIT: u16 = 12;
 
 impl Default for ConfigTree {
     fn default() -> Self {
@@ -232,7 +248,7 @@ impl ConfigTree {
         }
         let siblings = self.node_mut(parent);
         siblings.last_child = id;
-        siblings.child_count += 1;
+        siblings.child_count = siblings.child_count.saturating_add(1);
         let count = siblings.child_count;
         if count == SCAN_LIMIT + 1 {
             // Index the siblings that were scanned until now.
@@ -328,9 +344,9 @@ impl ConfigTree {
             let only_child_of_new =
                 (parent.0 as usize) >= base && maker[parent.0 as usize - base] == node.parent.0;
             let here = if only_child_of_new {
-                self.push_child(sources, parent, node.word, node.statement)
+                self.push_child(sources, parent, node.word, node.statement())
             } else {
-                self.child(sources, parent, node.word, node.statement)
+                self.child(sources, parent, node.word, node.statement())
             };
             if here.0 as usize == base + maker.len() {
                 maker.push(id as u32);

@@ -567,14 +567,14 @@ fn validate_spans(text: &str) {
     for id in 1..tree.len() as u32 {
         let node = tree.node(NodeId(id));
         within("word", node.word.span);
-        within("statement", node.statement.span);
+        within("statement", node.statement().span);
         assert!(
-            node.statement.span.contains(node.word.span),
+            node.statement().span.contains(node.word.span),
             "word {:?} `{}` lies outside its statement {:?} `{}`",
             node.word.span,
             sources.text(node.word),
-            node.statement.span,
-            sources.text(node.statement)
+            node.statement().span,
+            sources.text(node.statement())
         );
         let word = sources.text(node.word);
         assert!(
