@@ -212,8 +212,8 @@ fn boxes_in(set: Vec<u64>) -> impl Iterator<Item = usize> {
 }
 
 /// The fields whose sides [`BoxIndex::overlapping_lazily`] applies: the addresses and the protocol. In
-/// the generated configurations the other sides take out 4% of the boxes these leave, at two thirds of
-/// a query's cost.
+/// the generated configurations the other sides take out 4% of the boxes these leave, at most of a
+/// query's cost.
 const NARROWING: [Field; 3] = [
     Field::SourceAddress,
     Field::DestinationAddress,
@@ -596,7 +596,7 @@ impl BoxIndex {
         }
         let words = end.div_ceil(64);
         // Every box before `end`: where each query box's restriction starts.
-        let before = |set: &mut Vec<u64>| {
+        let every_box = |set: &mut Vec<u64>| {
             set.clear();
             set.resize(words, u64::MAX);
             if !end.is_multiple_of(64) {
@@ -607,7 +607,7 @@ impl BoxIndex {
         if let [q] = query {
             // One box (a point, a term of one box): its set is the answer.
             let mut all = Vec::with_capacity(words);
-            before(&mut all);
+            every_box(&mut all);
             if !self.restrict(q, &mut all, &mut kept, sides, exact) {
                 all.fill(0);
             }
@@ -616,7 +616,7 @@ impl BoxIndex {
         let mut all = vec![0u64; words];
         let mut one = Vec::with_capacity(words);
         for q in query {
-            before(&mut one);
+            every_box(&mut one);
             if self.restrict(q, &mut one, &mut kept, sides, exact) {
                 for (a, o) in all.iter_mut().zip(&one) {
                     *a |= o;
