@@ -1024,6 +1024,8 @@ impl FromStr for Packet {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn ipv4_text_is_the_standard_dotted_quad() {
         let mut state = 3u64;
@@ -1047,13 +1049,11 @@ mod tests {
         });
         for address in fixed.into_iter().chain(random) {
             assert_eq!(
-                super::Ipv4Text::new(address).as_str(),
+                Ipv4Text::new(address).as_str(),
                 std::net::Ipv4Addr::from(address).to_string()
             );
         }
     }
-
-    use super::*;
 
     fn tcp_packet() -> Packet {
         Packet {
