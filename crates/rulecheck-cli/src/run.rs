@@ -262,15 +262,20 @@ pub fn lint_unit(
     } = rulecheck_syntax::parse_unit(sources, unit, loaded.limits.parse);
     // The model holds all the checks need; the tree would only add to the peak memory.
     drop(tree);
-    let checked = rulecheck_eval::check(&config, &loaded.settings);
-    if found.is_empty() {
-        found = checked;
-    } else {
-        found.extend(checked);
-    }
+    gather(&mut found, rulecheck_eval::check(&config, &loaded.settings));
     // Before the severity overrides: a code turned off still counts as used by its suppressions.
     let found = suppress::apply(&config.suppressions, found);
     (config, found)
+}
+
+/// Appends `more` to `list`. Most runs read and parse without a finding: then the checks' findings,
+/// many and large, become the list rather than being copied into it.
+fn gather(list: &mut Vec<Diagnostic>, more: Vec<Diagnostic>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.extend(more);
+    }
 }
 
 /// Parses and checks the inputs.
@@ -284,13 +289,7 @@ pub fn check(read: Read, loaded: &Loaded) -> Checked {
     for unit in units {
         let (config, found) = lint_unit(&sources, &unit, loaded);
         model = Some(config);
-        // Most runs read without a finding: the unit's findings become the list rather than being
-        // copied into it.
-        if diagnostics.is_empty() {
-            diagnostics = found;
-        } else {
-            diagnostics.extend(found);
-        }
+        gather(&mut diagnostics, found);
     }
     // The last unit's model, as large as the configuration, is freed on another core while the findings
     // are sorted.
