@@ -76,7 +76,8 @@ pub struct Walk {
     pub family: AddressFamily,
     /// Per term, in order.
     pub terms: Vec<TermResult>,
-    /// The terms' bounding boxes, indexed: which terms may overlap a given one.
+    /// The terms' boxes ([`Bounds::split_of`] of each space), indexed: which terms may overlap a
+    /// given one.
     pub index: BoxIndex,
     /// A packet no term may decide (the default applies to it), if there is one. `None` if the walk stopped.
     pub remaining_example: Option<Packet>,
@@ -98,11 +99,25 @@ impl Walk {
             .collect()
     }
 
+    /// The terms before `before` whose boxes meet those of `space`, in order. The space of term
+    /// `before` itself has its boxes in the index, which knows where each lies in its sides.
+    fn overlapping(&self, space: &HeaderSpace, before: usize) -> Vec<usize> {
+        let mut earlier = Vec::new();
+        match self.terms.get(before) {
+            Some(term) if std::ptr::eq(&raw const term.compiled.space, space) => {
+                self.index.overlapping_rule(before, before, &mut earlier);
+            }
+            _ => {
+                self.index
+                    .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+            }
+        }
+        earlier
+    }
+
     /// The terms of [`Walk::blockers`], in order.
     fn blocking_terms(&self, space: &HeaderSpace, before: usize, must: bool) -> Vec<usize> {
-        let mut earlier = Vec::new();
-        self.index
-            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        let mut earlier = self.overlapping(space, before);
         earlier.retain(|&j| {
             let t = &self.terms[j];
             t.terminates() && (must || !t.compiled.uncertain)
@@ -207,9 +222,7 @@ impl Walk {
         before: usize,
         mut enough: impl FnMut(usize) -> bool,
     ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
-        let mut earlier = Vec::new();
-        self.index
-            .overlapping(&Bounds::split_of(space.cubes()), before, &mut earlier);
+        let mut earlier = self.overlapping(space, before);
         // A term that decides nothing holds no packet first: every packet it matches is held by an
         // earlier one, so leaving it out changes no packet's first holder.
         earlier.retain(|&j| {

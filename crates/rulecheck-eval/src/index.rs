@@ -371,7 +371,13 @@ pub struct BoxIndex {
     stride: usize,
     /// Words of a bit set over every box.
     words: usize,
+    /// Per box, per side of [`NARROWING`] (in `sides` order), the stored set a query by the box
+    /// itself takes ([`BoxIndex::row`]), or [`EVERY_BOX`] if every box passes it.
+    own_rows: Vec<[u16; 2 * NARROWING.len()]>,
 }
+
+/// In [`BoxIndex::own_rows`], a side every box passes.
+const EVERY_BOX: u16 = u16::MAX;
 
 /// The lower (or upper) bounds of every box in one field, and the sets of boxes of a prefix of their
 /// order.
@@ -584,6 +590,70 @@ impl Side {
     fn len(&self) -> usize {
         self.ids.len()
     }
+
+    /// [`Side::passing`] of each box's own range, for `count` boxes at once. `opposite` is the side
+    /// of the field's other bound (`None`: every lower bound is 0): its keys are the boxes' own
+    /// bounds there, in order, and are walked beside this side's, without a search per box.
+    fn passing_own(&self, opposite: Option<&Side>, count: usize) -> Vec<(u32, u32)> {
+        let Some(opposite) = opposite.filter(|o| o.len() == count) else {
+            // Every box has the same bound there (0 without a side).
+            let value = opposite.map_or(0, |o| o.keys.first());
+            let (passing, keys) = self.passing((value, value));
+            return vec![(passing as u32, keys as u32); count];
+        };
+        let mut out = vec![(0, 0); count];
+        match (&self.keys, &opposite.keys) {
+            (Keys::Narrow(keys), Keys::Narrow(theirs)) => {
+                beside(keys, self.upper, theirs, &opposite.ids, &mut out);
+            }
+            (Keys::Narrow(keys), Keys::Wide(theirs)) => {
+                beside(keys, self.upper, theirs, &opposite.ids, &mut out);
+            }
+            (Keys::Wide(keys), Keys::Narrow(theirs)) => {
+                beside(keys, self.upper, theirs, &opposite.ids, &mut out);
+            }
+            (Keys::Wide(keys), Keys::Wide(theirs)) => {
+                beside(keys, self.upper, theirs, &opposite.ids, &mut out);
+            }
+        }
+        out
+    }
+}
+
+impl Keys {
+    /// The first key.
+    fn first(&self) -> u128 {
+        match self {
+            Keys::Wide(keys) => keys[0].0,
+            Keys::Narrow(keys) => keys[0].0.into(),
+        }
+    }
+}
+
+/// [`Side::passing_own`] of a side with `keys` from the other side of its field (`theirs`, `ids`),
+/// into `out` by box. The other side's keys, from last to first, are in the order of this side's.
+fn beside<K: Copy + Into<u128>, T: Copy + Into<u128>>(
+    keys: &[(K, u32)],
+    upper: bool,
+    theirs: &[(T, u32)],
+    ids: &[u32],
+    out: &mut [(u32, u32)],
+) {
+    let mut next = 0;
+    for group in (0..theirs.len()).rev() {
+        let value: u128 = theirs[group].0.into();
+        while keys.get(next).is_some_and(|&(key, _)| {
+            let key: u128 = key.into();
+            if upper { key >= value } else { key <= value }
+        }) {
+            next += 1;
+        }
+        let passing = next.checked_sub(1).map_or(0, |last| keys[last].1);
+        let start = group.checked_sub(1).map_or(0, |g| theirs[g].1 as usize);
+        for &id in &ids[start..theirs[group].1 as usize] {
+            out[id as usize] = (passing, next as u32);
+        }
+    }
 }
 
 impl RuleBoxes {
@@ -650,14 +720,34 @@ impl BoxIndex {
             .iter()
             .take_while(|side| NARROWING.contains(&side.field))
             .count();
-        Self {
+        let mut index = Self {
             rules,
             sides,
             narrowing,
             complete,
             stride,
             words,
+            own_rows: Vec::new(),
+        };
+        let mut own_rows = vec![[EVERY_BOX; 2 * NARROWING.len()]; count];
+        let sides = &index.sides[..narrowing];
+        for (s, side) in sides.iter().enumerate() {
+            if side.len() == 1 {
+                continue;
+            }
+            let opposite = sides
+                .iter()
+                .find(|o| o.field == side.field && o.upper != side.upper);
+            for (rows, (passing, keys)) in
+                own_rows.iter_mut().zip(side.passing_own(opposite, count))
+            {
+                if let Some(row) = index.row(side, passing as usize, keys as usize) {
+                    rows[s] = u16::try_from(row).expect("at most MAX_ROWS + 1 stored sets");
+                }
+            }
         }
+        index.own_rows = own_rows;
+        index
     }
 
     /// The boxes of rule `i` (empty if it matches nothing).
@@ -790,21 +880,43 @@ impl BoxIndex {
         };
         for side in &self.sides[..self.narrowing] {
             let (passing, keys) = side.passing(q.range(side.field));
-            if passing == side.len() {
-                continue;
-            }
             if passing == 0 {
                 return None;
             }
-            let row = if side.per_key {
-                keys
-            } else {
-                passing.div_ceil(self.stride)
-            };
-            narrowed.rows[narrowed.count] = &side.rows[row * self.words..][..self.words];
-            narrowed.count += 1;
+            if let Some(row) = self.row(side, passing, keys) {
+                narrowed.rows[narrowed.count] = &side.rows[row * self.words..][..self.words];
+                narrowed.count += 1;
+            }
         }
         Some(narrowed)
+    }
+
+    /// The stored set of `side` at or past its first `passing` boxes (the boxes of its first `keys`
+    /// keys), or `None` if they are all of its boxes.
+    fn row(&self, side: &Side, passing: usize, keys: usize) -> Option<usize> {
+        if passing == side.len() {
+            None
+        } else if side.per_key {
+            Some(keys)
+        } else {
+            Some(passing.div_ceil(self.stride))
+        }
+    }
+
+    /// [`BoxIndex::narrowed`] of box `b` of the index, from [`BoxIndex::own_rows`].
+    fn narrowed_own(&self, b: usize) -> Narrowed<'_> {
+        let mut narrowed = Narrowed {
+            rows: [&[]; 2 * NARROWING.len()],
+            count: 0,
+        };
+        for (side, &row) in self.sides[..self.narrowing].iter().zip(&self.own_rows[b]) {
+            if row != EVERY_BOX {
+                narrowed.rows[narrowed.count] =
+                    &side.rows[usize::from(row) * self.words..][..self.words];
+                narrowed.count += 1;
+            }
+        }
+        narrowed
     }
 
     /// The rules of the boxes in `set`, in increasing order and once each.
@@ -852,9 +964,36 @@ impl BoxIndex {
         )
     }
 
+    /// [`BoxIndex::overlapping_lazily`] of the boxes of rule `i`, without a search of the sides:
+    /// where each of its boxes ends in each side was found when the index was built.
+    pub fn overlapping_rule_lazily(
+        &self,
+        i: usize,
+        before: usize,
+    ) -> impl Iterator<Item = usize> + '_ {
+        let query = self.boxes(i);
+        let first = self.end_of(i);
+        let plans = (first..first + query.len())
+            .map(|b| self.narrowed_own(b))
+            .collect();
+        let candidates = Candidates::new(plans, self.end_of(before));
+        self.owners(
+            candidates.filter(move |&b| query.iter().any(|q| self.rules.boxes[b].intersects(q))),
+        )
+    }
+
+    /// [`BoxIndex::overlapping`] of the boxes of rule `i`.
+    pub fn overlapping_rule(&self, i: usize, before: usize, out: &mut Vec<usize>) {
+        if self.complete {
+            out.extend(self.rules_of(self.matching(self.boxes(i), before)));
+        } else {
+            out.extend(self.overlapping_rule_lazily(i, before));
+        }
+    }
+
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
     /// meets one of `query`. An index with sides for every field finds them by all of them; a small one
-    /// by those of [`NARROWING`] and then box by box.
+    /// by those of the addresses and the protocol and then box by box.
     pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {
         if self.complete {
             out.extend(self.rules_of(self.matching(query, before)));
@@ -911,7 +1050,13 @@ mod tests {
                 let cubes: Vec<Cube> = (0..=(i % 3))
                     .map(|_| {
                         let lo = offset + next(1 << 20);
-                        let width = if i % 17 == 0 { 1 << 22 } else { next(1 << 10) };
+                        // Some upper bounds past 32 bits when the lower ones fit: sides of both
+                        // kinds in one field.
+                        let width = match i {
+                            _ if i % 17 == 0 => 1 << 22,
+                            _ if i % 29 == 0 => 1 << 40,
+                            _ => next(1 << 10),
+                        };
                         let port = next(ports) * 1000;
                         cube((lo, lo + width), (port, port + next(ports) * 1000))
                             .with(Field::Protocol, IntervalSet::single(next(ports)))
@@ -940,6 +1085,12 @@ mod tests {
             // Narrowed by the addresses' and the protocol's sides, the ports tested box by box.
             let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
             assert_eq!(narrowed, expected, "rule {i}, narrowed");
+            // By the rule's own boxes, from where the index placed them.
+            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
+            assert_eq!(own, expected, "rule {i}, own boxes");
+            found.clear();
+            index.overlapping_rule(i, i, &mut found);
+            assert_eq!(found, expected, "rule {i}, own boxes");
             // The lowest point of each query box: the rules whose boxes hold it, asked in order.
             for q in query {
                 let corner = Bounds::from_points(&low(q), &low(q));
@@ -1033,6 +1184,40 @@ mod tests {
             assert_eq!(found, expected, "rule {i}");
             let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
             assert_eq!(narrowed, expected, "rule {i}, narrowed");
+            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
+            assert_eq!(own, expected, "rule {i}, own boxes");
+            found.clear();
+            index.overlapping_rule(i, i, &mut found);
+            assert_eq!(found, expected, "rule {i}, own boxes");
+        }
+    }
+
+    #[test]
+    fn finds_a_rules_own_overlaps_when_a_field_has_no_lower_side() {
+        // Every protocol range starts at 0 (no side for the lower bounds), some end there too; every
+        // destination is the whole space (one bound for all).
+        let mut next = numbers(11);
+        let rules: Vec<Vec<Bounds>> = (0..400)
+            .map(|_| {
+                let lo = next(1 << 16);
+                let c = cube((lo, lo + next(1 << 12)), (0, 65_535))
+                    .with(Field::Protocol, IntervalSet::range(0, next(3)));
+                Bounds::split_of(&[c])
+            })
+            .collect();
+        let index = BoxIndex::new(rules.clone());
+        let protocol_sides = index.sides.iter().filter(|s| s.field == Field::Protocol);
+        assert_eq!(protocol_sides.map(|s| s.upper).collect::<Vec<_>>(), [true]);
+        for (i, query) in rules.iter().enumerate() {
+            let expected: Vec<usize> = (0..i)
+                .filter(|&j| {
+                    rules[j]
+                        .iter()
+                        .any(|b| query.iter().any(|q| b.intersects(q)))
+                })
+                .collect();
+            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
+            assert_eq!(own, expected, "rule {i}");
         }
     }
 

@@ -58,7 +58,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let mut before = Vec::new();
             let found = walk
                 .index
-                .overlapping_lazily(walk.index.boxes(index), index)
+                .overlapping_rule_lazily(index, index)
                 .find_map(|j| {
                     let found = decides_overlap(walk, term, j, other_action, &before);
                     before.push(j);
