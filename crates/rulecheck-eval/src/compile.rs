@@ -171,8 +171,8 @@ pub fn compile(
         };
         match slot {
             0 => either_side.push((Field::SourceAddress, Field::DestinationAddress, set)),
-            1 => alternatives = restrict_all(&alternatives, Field::SourceAddress, &set),
-            _ => alternatives = restrict_all(&alternatives, Field::DestinationAddress, &set),
+            1 => alternatives = restrict_all(alternatives, Field::SourceAddress, &set),
+            _ => alternatives = restrict_all(alternatives, Field::DestinationAddress, &set),
         }
     }
     for (a, b, set) in &either_side {
@@ -190,15 +190,15 @@ pub fn compile(
             .collect();
     }
     Compiled {
-        space: HeaderSpace::from_cubes(family, alternatives.iter()),
+        space: HeaderSpace::from_owned_cubes(family, alternatives),
         uncertain,
     }
 }
 
-fn restrict_all(cubes: &[Cube], field: Field, set: &IntervalSet) -> Vec<Cube> {
+fn restrict_all(cubes: Vec<Cube>, field: Field, set: &IntervalSet) -> Vec<Cube> {
     cubes
-        .iter()
-        .map(|c| c.clone().restrict(field, set))
+        .into_iter()
+        .map(|c| c.restrict(field, set))
         .filter(|c| !c.is_empty())
         .collect()
 }

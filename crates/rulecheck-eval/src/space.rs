@@ -605,8 +605,7 @@ impl Cube {
 
     /// Narrows `field` to the values also in `set`, in place (a cube is hundreds of bytes to move).
     pub fn narrow(&mut self, field: Field, set: &IntervalSet) {
-        let slot = &mut self.fields[field.index()];
-        *slot = slot.intersect(set);
+        self.fields[field.index()].intersect_with(set);
     }
 
     /// Replaces the set of `field`.
@@ -1166,6 +1165,44 @@ impl HeaderSpace {
             .filter_map(|valid| valid.intersection(cube))
             .collect();
         Self { family, cubes }
+    }
+
+    /// [`HeaderSpace::from_cube`] of a cube not needed after: the last kind of valid packet it meets
+    /// narrows it in place rather than a copy.
+    fn from_owned_cube(family: AddressFamily, mut cube: Cube) -> Self {
+        let valid = valid_cubes(family);
+        let Some(last) = valid.iter().rposition(|v| v.intersects(&cube)) else {
+            return Self::empty(family);
+        };
+        let mut cubes: Vec<Cube> = valid[..last]
+            .iter()
+            .filter_map(|v| v.intersection(&cube))
+            .collect();
+        for (mine, theirs) in cube.fields.iter_mut().zip(&valid[last].fields) {
+            mine.intersect_with(theirs);
+        }
+        cubes.push(cube);
+        Self { family, cubes }
+    }
+
+    /// [`HeaderSpace::from_cubes`] of cubes not needed after.
+    #[must_use]
+    pub fn from_owned_cubes(family: AddressFamily, cubes: Vec<Cube>) -> Self {
+        let mut cubes = cubes.into_iter();
+        let Some(first) = cubes.next() else {
+            return Self::empty(family);
+        };
+        let mut space = Self::from_owned_cube(family, first);
+        coalesce(&mut space.cubes);
+        for cube in cubes {
+            space = space
+                .union_bounded(
+                    &Self::from_owned_cube(family, cube),
+                    &mut Budget::unlimited(),
+                )
+                .expect("an unlimited budget is never exceeded");
+        }
+        space
     }
 
     /// The valid packets of `family` in any of `cubes`, which may overlap.
@@ -1911,6 +1948,53 @@ mod tests {
     use crate::packet::parse_packet;
 
     const INET: AddressFamily = AddressFamily::Inet;
+
+    /// Cubes handed over whole make the same space as borrowed ones: some of every protocol (or none),
+    /// fragment offset and port, address lists of one range and of several, for both families.
+    #[test]
+    fn owned_cubes_make_the_same_space() {
+        let mut next = crate::test_numbers(17);
+        for family in [AddressFamily::Inet, AddressFamily::Inet6] {
+            for _ in 0..300 {
+                let cubes: Vec<Cube> = (0..=next(3))
+                    .map(|_| {
+                        let mut cube = Cube::full(family);
+                        if next(2) == 0 {
+                            let protocol = u128::from(next(260));
+                            cube.narrow(
+                                Field::Protocol,
+                                &IntervalSet::range(protocol, protocol + u128::from(next(3))),
+                            );
+                        }
+                        if next(3) == 0 {
+                            cube.narrow(
+                                Field::FragmentOffset,
+                                &IntervalSet::range(0, u128::from(next(2))),
+                            );
+                        }
+                        if next(2) == 0 {
+                            let port = u128::from(next(70_000));
+                            cube.narrow(
+                                Field::DestinationPort,
+                                &IntervalSet::range(port, port + 10),
+                            );
+                        }
+                        let sources = (0..=next(4)).map(|_| {
+                            let lo = u128::from(next(1 << 20)) << 8;
+                            (lo, lo + 255)
+                        });
+                        cube.narrow(Field::SourceAddress, &IntervalSet::from_ranges(sources));
+                        cube
+                    })
+                    .collect();
+                assert_eq!(
+                    HeaderSpace::from_owned_cubes(family, cubes.clone()).cubes(),
+                    HeaderSpace::from_cubes(family, &cubes).cubes(),
+                    "{cubes:?}"
+                );
+            }
+        }
+    }
 
     /// Removing cubes one by one, with far more pieces made than alive (so the dead ones are let go
     /// on the way): what is left is the same.
