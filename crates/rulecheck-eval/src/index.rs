@@ -950,8 +950,8 @@ impl BoxIndex {
 
     /// [`BoxIndex::overlapping`] for a caller that often stops at one of the first rules: the
     /// sides of the addresses and the protocol (which leave few boxes the other sides would take out)
-    /// find the boxes to look at a word of 64 boxes at a time, in rule order, and each is tested in the
-    /// other fields only when the caller gets to it. The same rules in the same order.
+    /// find the boxes to look at 512 boxes at a time, in rule order, and each is tested in the other
+    /// fields only when the caller gets to it. The same rules in the same order.
     pub fn overlapping_lazily<'q>(
         &'q self,
         query: &'q [Bounds],
