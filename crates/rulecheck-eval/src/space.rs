@@ -1868,15 +1868,19 @@ fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field,
             continue;
         }
         spans.clear();
-        spans.extend(others.iter().map(|other| {
-            let theirs = other.get(field);
-            match spans_of {
-                Spans::Whole => theirs.first().zip(theirs.last()),
-                Spans::Within => theirs.span_within(lo, hi),
-            }
-        }));
+        match spans_of {
+            Spans::Whole => spans.extend(others.iter().filter_map(|other| {
+                let theirs = other.get(field);
+                theirs.first().zip(theirs.last())
+            })),
+            Spans::Within => spans.extend(
+                others
+                    .iter()
+                    .filter_map(|other| other.get(field).span_within(lo, hi)),
+            ),
+        }
         cuts.clear();
-        for &(first, last) in spans.iter().flatten() {
+        for &(first, last) in &spans {
             if first > lo {
                 cuts.push(first);
             }
@@ -1889,16 +1893,8 @@ fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field,
         }
         let middle = cuts.len() / 2;
         let at = *cuts.select_nth_unstable(middle).1;
-        let below = spans
-            .iter()
-            .flatten()
-            .filter(|&&(_, last)| last < at)
-            .count();
-        let above = spans
-            .iter()
-            .flatten()
-            .filter(|&&(first, _)| first >= at)
-            .count();
+        let below = spans.iter().filter(|&&(_, last)| last < at).count();
+        let above = spans.iter().filter(|&&(first, _)| first >= at).count();
         let score = below.min(above);
         if score > 0 && best.is_none_or(|(s, _, _)| score > s) {
             best = Some((score, field, at));
