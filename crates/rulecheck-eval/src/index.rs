@@ -958,6 +958,17 @@ impl BoxIndex {
         before: usize,
     ) -> impl Iterator<Item = usize> + 'q {
         let plans = query.iter().filter_map(|q| self.narrowed(q)).collect();
+        self.meeting(plans, query, before)
+    }
+
+    /// The rules before `before` of the boxes `plans` hold that meet one of `query` (whose boxes
+    /// `plans` narrow), in increasing order and once each.
+    fn meeting<'q>(
+        &'q self,
+        plans: Vec<Narrowed<'q>>,
+        query: &'q [Bounds],
+        before: usize,
+    ) -> impl Iterator<Item = usize> + 'q {
         let candidates = Candidates::new(plans, self.end_of(before));
         self.owners(
             candidates.filter(move |&b| query.iter().any(|q| self.rules.boxes[b].intersects(q))),
@@ -976,10 +987,7 @@ impl BoxIndex {
         let plans = (first..first + query.len())
             .map(|b| self.narrowed_own(b))
             .collect();
-        let candidates = Candidates::new(plans, self.end_of(before));
-        self.owners(
-            candidates.filter(move |&b| query.iter().any(|q| self.rules.boxes[b].intersects(q))),
-        )
+        self.meeting(plans, query, before)
     }
 
     /// [`BoxIndex::overlapping`] of the boxes of rule `i`.
@@ -1075,22 +1083,10 @@ mod tests {
         );
         let meets =
             |a: &[Bounds], b: &[Bounds]| a.iter().any(|x| b.iter().any(|y| x.intersects(y)));
-        let mut found = Vec::new();
         for (i, query) in rules.iter().enumerate() {
             assert_eq!(index.boxes(i), query.as_slice());
-            found.clear();
-            index.overlapping(query, i, &mut found);
             let expected: Vec<usize> = (0..i).filter(|&j| meets(&rules[j], query)).collect();
-            assert_eq!(found, expected, "rule {i}");
-            // Narrowed by the addresses' and the protocol's sides, the ports tested box by box.
-            let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
-            assert_eq!(narrowed, expected, "rule {i}, narrowed");
-            // By the rule's own boxes, from where the index placed them.
-            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
-            assert_eq!(own, expected, "rule {i}, own boxes");
-            found.clear();
-            index.overlapping_rule(i, i, &mut found);
-            assert_eq!(found, expected, "rule {i}, own boxes");
+            finds_by_every_query(&index, i, &expected);
             // The lowest point of each query box: the rules whose boxes hold it, asked in order.
             for q in query {
                 let corner = Bounds::from_points(&low(q), &low(q));
@@ -1179,17 +1175,26 @@ mod tests {
                         .any(|b| query.iter().any(|q| b.intersects(q)))
                 })
                 .collect();
-            let mut found = Vec::new();
-            index.overlapping(query, i, &mut found);
-            assert_eq!(found, expected, "rule {i}");
-            let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
-            assert_eq!(narrowed, expected, "rule {i}, narrowed");
-            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
-            assert_eq!(own, expected, "rule {i}, own boxes");
-            found.clear();
-            index.overlapping_rule(i, i, &mut found);
-            assert_eq!(found, expected, "rule {i}, own boxes");
+            finds_by_every_query(&index, i, &expected);
         }
+    }
+
+    /// Every query of rule `i`'s boxes (its own, as queried from outside, eagerly and lazily) finds
+    /// `expected`, the earlier rules a scan finds.
+    fn finds_by_every_query(index: &BoxIndex, i: usize, expected: &[usize]) {
+        let query = index.boxes(i);
+        let mut found = Vec::new();
+        index.overlapping(query, i, &mut found);
+        assert_eq!(found, expected, "rule {i}");
+        // Narrowed by the addresses' and the protocol's sides, the other fields tested box by box.
+        let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
+        assert_eq!(narrowed, expected, "rule {i}, narrowed");
+        // By the rule's own boxes, from where the index placed them.
+        let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
+        assert_eq!(own, expected, "rule {i}, own boxes");
+        found.clear();
+        index.overlapping_rule(i, i, &mut found);
+        assert_eq!(found, expected, "rule {i}, own boxes");
     }
 
     #[test]
@@ -1216,8 +1221,7 @@ mod tests {
                         .any(|b| query.iter().any(|q| b.intersects(q)))
                 })
                 .collect();
-            let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
-            assert_eq!(own, expected, "rule {i}");
+            finds_by_every_query(&index, i, &expected);
         }
     }
 

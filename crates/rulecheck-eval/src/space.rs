@@ -1188,21 +1188,33 @@ impl HeaderSpace {
     /// [`HeaderSpace::from_cubes`] of cubes not needed after.
     #[must_use]
     pub fn from_owned_cubes(family: AddressFamily, cubes: Vec<Cube>) -> Self {
+        Self::union_of(
+            family,
+            cubes,
+            |cube| Self::from_owned_cube(family, cube),
+            &mut Budget::unlimited(),
+        )
+        .expect("an unlimited budget is never exceeded")
+    }
+
+    /// The union of `space_of` each of `cubes`, within a budget.
+    fn union_of<C>(
+        family: AddressFamily,
+        cubes: impl IntoIterator<Item = C>,
+        space_of: impl Fn(C) -> Self,
+        budget: &mut Budget,
+    ) -> Result<Self, BudgetExceeded> {
+        // The first alone needs no union (most terms compile to one cube).
         let mut cubes = cubes.into_iter();
         let Some(first) = cubes.next() else {
-            return Self::empty(family);
+            return Ok(Self::empty(family));
         };
-        let mut space = Self::from_owned_cube(family, first);
+        let mut space = space_of(first);
         coalesce(&mut space.cubes);
         for cube in cubes {
-            space = space
-                .union_bounded(
-                    &Self::from_owned_cube(family, cube),
-                    &mut Budget::unlimited(),
-                )
-                .expect("an unlimited budget is never exceeded");
+            space = space.union_bounded(&space_of(cube), budget)?;
         }
-        space
+        Ok(space)
     }
 
     /// The valid packets of `family` in any of `cubes`, which may overlap.
@@ -1221,17 +1233,7 @@ impl HeaderSpace {
         cubes: impl IntoIterator<Item = &'a Cube>,
         budget: &mut Budget,
     ) -> Result<Self, BudgetExceeded> {
-        // The first alone needs no union (most terms compile to one cube).
-        let mut cubes = cubes.into_iter();
-        let Some(first) = cubes.next() else {
-            return Ok(Self::empty(family));
-        };
-        let mut space = Self::from_cube(family, first);
-        coalesce(&mut space.cubes);
-        for cube in cubes {
-            space = space.union_bounded(&Self::from_cube(family, cube), budget)?;
-        }
-        Ok(space)
+        Self::union_of(family, cubes, |cube| Self::from_cube(family, cube), budget)
     }
 
     /// The space of `cubes`, which must be pairwise disjoint valid cubes of `family` (as the cubes of
