@@ -162,10 +162,17 @@ impl Walk {
         budget: &mut Budget,
     ) -> Result<Option<Packet>, BudgetExceeded> {
         let mut probes = space.probes();
-        let uncaught = |probe: &Packet| !self.caught(probe, before, must);
-        if let Some(probe) = probes.by_ref().next().filter(uncaught) {
-            return Ok(Some(probe));
+        if let Some(probe) = probes.next() {
+            match self.catcher(&probe, before, must) {
+                None => return Ok(Some(probe)),
+                // Most terms that decide nothing lie inside the first term that catches their first
+                // probe (on a filter of 20,000 generated terms, 1,884 of the 2,014 inside one earlier
+                // term): told apart without looking for every term that meets them.
+                Some(j) if self.first_container(space, &[j], true).is_some() => return Ok(None),
+                Some(_) => {}
+            }
         }
+        let uncaught = |probe: &Packet| self.catcher(probe, before, must).is_none();
         // The first probe caught: a term inside one earlier term is told apart before the other probes.
         let blockers = self.blocking_terms(space, before, must);
         if self.first_container(space, &blockers, true).is_some() {
@@ -180,16 +187,20 @@ impl Walk {
         )
     }
 
-    /// Whether a terminating term before `before` decides `packet` (a certain one, or with `must` any).
-    pub fn caught(&self, packet: &Packet, before: usize, must: bool) -> bool {
-        self.index.any_holding(&Bounds::point(packet), before, |j| {
-            let t = &self.terms[j];
-            t.terminates() && (must || !t.compiled.uncertain) && t.compiled.space.contains(packet)
-        })
+    /// The first terminating term before `before` that decides `packet` (a certain one, or with `must`
+    /// any), if one does.
+    pub fn catcher(&self, packet: &Packet, before: usize, must: bool) -> Option<usize> {
+        self.index
+            .first_holding(&Bounds::point(packet), before, |&j| {
+                let t = &self.terms[j];
+                t.terminates()
+                    && (must || !t.compiled.uncertain)
+                    && t.compiled.space.contains(packet)
+            })
     }
 
-    /// [`Walk::caught`] (counting the certain terms) of a packet of some space, among `candidates`:
-    /// terms before the one asked about, in order, that include every one whose boxes meet that
+    /// Whether [`Walk::catcher`] (counting the certain terms) finds a term for a packet of some space,
+    /// asking only `candidates`: terms before the one asked about, in order, that include every one whose boxes meet that
     /// space's. A term that holds the packet has a box around it, which meets the space's box around it,
     /// so the answer is the same as the index's, without a query.
     pub fn caught_among(&self, packet: &Packet, candidates: &[usize]) -> bool {

@@ -936,16 +936,16 @@ impl BoxIndex {
         })
     }
 
-    /// Whether some rule before `before` whose box holds `point` satisfies `found`. The rules are asked
-    /// in order, and the search stops at the first that does.
-    pub fn any_holding(
+    /// The first rule before `before` whose box holds `point` and that satisfies `found`, if one does.
+    /// The rules are asked in order, and the search stops at the first that does.
+    pub fn first_holding(
         &self,
         point: &Bounds,
         before: usize,
-        mut found: impl FnMut(usize) -> bool,
-    ) -> bool {
+        found: impl FnMut(&usize) -> bool,
+    ) -> Option<usize> {
         self.overlapping_lazily(std::slice::from_ref(point), before)
-            .any(&mut found)
+            .find(found)
     }
 
     /// [`BoxIndex::overlapping`] for a caller that often stops at one of the first rules: the
@@ -1094,10 +1094,11 @@ mod tests {
                     .filter(|&j| rules[j].iter().any(|b| b.intersects(&corner)))
                     .collect();
                 let mut asked = Vec::new();
-                assert!(!index.any_holding(&corner, i, |j| {
+                let first = index.first_holding(&corner, i, |&j| {
                     asked.push(j);
                     false
-                }));
+                });
+                assert_eq!(first, None);
                 assert_eq!(asked, holding, "rule {i}, point");
             }
         }
