@@ -213,9 +213,8 @@ impl Walk {
     /// The certain terminating terms before `before` that decide part of `space`, in order, each with
     /// the smallest packet of `space` it decides.
     ///
-    /// Only the terms whose boxes meet `space` are looked at, and `space` is divided among them (see
-    /// [`HeaderSpace::first_holders_until`]), so a term covered piecemeal by hundreds of earlier ones does not
-    /// cost a pass over its remaining pieces per earlier term.
+    /// Only the terms whose boxes meet `space` are looked at, in order, until nothing of `space` is
+    /// left (see [`HeaderSpace::first_holders_until`]).
     pub fn deciders(
         &self,
         space: &HeaderSpace,
@@ -225,40 +224,33 @@ impl Walk {
             .map(|(found, _)| found)
     }
 
-    /// [`Walk::deciders`], stopping once `enough`, told each term as it is first found, says so. Also
-    /// returns whether every decider was found; see [`HeaderSpace::first_holders_until`].
+    /// [`Walk::deciders`], stopping once `enough`, told each term in order as it is found, says so: the
+    /// terms found are the first deciders. Also returns whether every decider was found.
     pub fn deciders_until(
         &self,
         space: &HeaderSpace,
         before: usize,
-        mut enough: impl FnMut(usize) -> bool,
+        enough: impl FnMut(usize) -> bool,
     ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
-        let mut earlier = self.overlapping(space, before);
         // A term that decides nothing holds no packet first: every packet it matches is held by an
         // earlier one, so leaving it out changes no packet's first holder.
-        earlier.retain(|&j| {
+        let decides = |&j: &usize| {
             let term = &self.terms[j];
             term.terminates() && !term.compiled.uncertain && term.example.is_some()
-        });
-        // Past the first term that holds each cube of `space` in one of its own, no term holds a packet
-        // of it first. (The division below leaves those terms out cube by cube anyway, at or before the
-        // same place, so what it finds is the same.)
-        if let Some(last) = self.first_container(space, &earlier, false) {
-            earlier.truncate(last + 1);
+        };
+        let earlier = |j: usize| (j, &self.terms[j].compiled.space);
+        let mut budget = Budget::new(self.budget);
+        match self.terms.get(before) {
+            Some(term) if std::ptr::eq(&raw const term.compiled.space, space) => {
+                let terms = self.index.overlapping_rule_lazily(before, before);
+                space.first_holders_until(terms.filter(decides).map(earlier), &mut budget, enough)
+            }
+            _ => {
+                let query = Bounds::split_of(space.cubes());
+                let terms = self.index.overlapping_lazily(&query, before);
+                space.first_holders_until(terms.filter(decides).map(earlier), &mut budget, enough)
+            }
         }
-        let spaces: Vec<&HeaderSpace> = earlier
-            .iter()
-            .map(|&j| &self.terms[j].compiled.space)
-            .collect();
-        let (found, complete) =
-            space.first_holders_until(&spaces, &mut Budget::new(self.budget), |k| {
-                enough(earlier[k])
-            })?;
-        let found = found
-            .into_iter()
-            .map(|(k, packet)| (earlier[k], packet))
-            .collect();
-        Ok((found, complete))
     }
 
     /// `space` minus what the terms before `before` decide.

@@ -1563,91 +1563,140 @@ impl HeaderSpace {
 
 impl HeaderSpace {
     /// Which of `others` take part of the space when each packet goes to the first of them that holds it
-    /// (as terms in a filter do), each with the smallest packet (in the order of
-    /// [`HeaderSpace::witness`]) it takes: `(position in others, packet)`, by position. Spaces of another
-    /// family take nothing.
+    /// (as terms in a filter do), in their order, each with the smallest packet (in the order of
+    /// [`HeaderSpace::witness`]) it takes. Each other comes with a label, which the answer gives back.
+    /// Spaces of another family take nothing.
     ///
-    /// The space is divided as [`HeaderSpace::difference_all_bounded`] divides it, so that each part
-    /// only meets a few of the others, and in each part the others are taken in order; a space covered
-    /// piecemeal by hundreds of others costs about `n log n` steps, not a pass over its pieces per
-    /// other.
+    /// The search stops once `enough` says so: it is told each holder's label, in order, as the holder
+    /// is found, and returns whether to stop. So the holders found are always the first ones. Also
+    /// returned: whether every holder was found (`false` if it stopped early).
     ///
-    /// The search stops early once `enough` says so: it is told each holder as it is first found (its
-    /// position in `others`) and returns whether to stop. Also returned: whether every holder was found
-    /// (`false` if it stopped early). A holder found before the stop comes with the smallest packet of the
-    /// parts looked at, which need not be the smallest it takes.
-    pub fn first_holders_until(
+    /// The others are taken one by one, each cutting what it takes out of what is left of the space,
+    /// and are not looked at past the point where nothing is left (a term inside an earlier one stops
+    /// there). When what is left is in many pieces (a space covered piecemeal by hundreds of others),
+    /// the others still to come divide it as [`HeaderSpace::difference_all_bounded`] divides a space,
+    /// so that each part only meets a few of them: about `n log n` steps, not a pass over the pieces
+    /// per other. Those holders are then told in order.
+    pub fn first_holders_until<'a>(
         &self,
-        others: &[&HeaderSpace],
+        others: impl IntoIterator<Item = (usize, &'a HeaderSpace)>,
         budget: &mut Budget,
         enough: impl FnMut(usize) -> bool,
     ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
+        self.first_holders_dividing_above(others, budget, enough, MANY_PIECES)
+    }
+
+    /// [`HeaderSpace::first_holders_until`], dividing what is left once it is in more than
+    /// `many_pieces` pieces.
+    fn first_holders_dividing_above<'a>(
+        &self,
+        others: impl IntoIterator<Item = (usize, &'a HeaderSpace)>,
+        budget: &mut Budget,
+        mut enough: impl FnMut(usize) -> bool,
+        many_pieces: usize,
+    ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
+        let mut others = others
+            .into_iter()
+            .filter(|(_, other)| other.family == self.family);
+        let mut pieces = Pieces::of(self.cubes.clone());
+        let mut found = Vec::new();
+        while !pieces.is_empty() {
+            if pieces.len() > many_pieces {
+                return self.first_holders_dividing(pieces, others, &mut found, budget, enough);
+            }
+            let Some((label, other)) = others.next() else {
+                break;
+            };
+            let mut best: Option<[u128; FIELDS]> = None;
+            for cube in &other.cubes {
+                pieces.pass(cube, budget, |piece| match piece.first_common_point(cube) {
+                    Some(taken) => {
+                        if best.is_none_or(|best| witness_cmp(&taken, &best).is_lt()) {
+                            best = Some(taken);
+                        }
+                        Fate::Cut
+                    }
+                    None => Fate::Keep,
+                })?;
+            }
+            if let Some(point) = best {
+                found.push((label, packet_at(self.family, &point)));
+                if enough(label) {
+                    return Ok((found, false));
+                }
+            }
+        }
+        Ok((found, true))
+    }
+
+    /// The rest of [`HeaderSpace::first_holders_until`] once what is left of the space is `pieces`: the
+    /// pieces divided among `others`, every holder found, then told in order.
+    fn first_holders_dividing<'a>(
+        &self,
+        pieces: Pieces,
+        others: impl Iterator<Item = (usize, &'a HeaderSpace)>,
+        found: &mut Vec<(usize, Packet)>,
+        budget: &mut Budget,
+        mut enough: impl FnMut(usize) -> bool,
+    ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
+        let others: Vec<(usize, &HeaderSpace)> = others.collect();
         let all: Vec<(usize, &Cube)> = others
             .iter()
             .enumerate()
-            .filter(|(_, other)| other.family == self.family)
-            .flat_map(|(k, other)| other.cubes.iter().map(move |cube| (k, cube)))
+            .flat_map(|(k, (_, other))| other.cubes.iter().map(move |cube| (k, cube)))
             .collect();
         let mut holders = Holders {
             best: vec![None; others.len()],
-            enough,
-            stopped: false,
         };
+        let mut left = Vec::new();
+        pieces.move_into(&mut left);
         let mut part = Vec::new();
-        for cube in &self.cubes {
+        for cube in left {
             part.clear();
             part.extend(all.iter().filter(|(_, other)| cube.intersects(other)));
-            first_holders_in(cube.clone(), &part, &mut holders, budget, 0)?;
-            if holders.stopped {
-                break;
+            first_holders_in(cube, &part, &mut holders, budget, 0)?;
+        }
+        for (k, point) in holders.best.iter().enumerate() {
+            if let Some(point) = point {
+                let label = others[k].0;
+                found.push((label, packet_at(self.family, point)));
+                if enough(label) {
+                    return Ok((std::mem::take(found), false));
+                }
             }
         }
-        let found = holders
-            .best
-            .iter()
-            .enumerate()
-            .filter_map(|(k, point)| point.map(|point| (k, packet_at(self.family, &point))))
-            .collect();
-        Ok((found, !holders.stopped))
+        Ok((std::mem::take(found), true))
     }
 }
 
-/// What [`first_holders_in`] has found: per other, the smallest point seen of the parts it takes.
-struct Holders<F> {
+/// Pieces of what is left of a space above which [`HeaderSpace::first_holders_until`] divides it
+/// among the others still to come rather than passing each piece by each of them.
+const MANY_PIECES: usize = 256;
+
+/// What [`first_holders_in`] has found: per other, the smallest point it takes.
+struct Holders {
     best: Vec<Option<[u128; FIELDS]>>,
-    enough: F,
-    stopped: bool,
 }
 
-impl<F: FnMut(usize) -> bool> Holders<F> {
+impl Holders {
     /// Records that other `k` takes a part whose smallest point is `point`.
     fn record(&mut self, k: usize, point: [u128; FIELDS]) {
-        match &mut self.best[k] {
-            Some(best) => {
-                if witness_cmp(&point, best).is_lt() {
-                    *best = point;
-                }
-            }
-            slot @ None => {
-                *slot = Some(point);
-                self.stopped |= (self.enough)(k);
-            }
+        let best = &mut self.best[k];
+        if best.is_none_or(|best| witness_cmp(&point, &best).is_lt()) {
+            *best = Some(point);
         }
     }
 }
 
 /// Records in `holders`, for each of `others` (in order, all meeting `cube`) that takes part of `cube`,
 /// the smallest point of a piece it takes.
-fn first_holders_in<F: FnMut(usize) -> bool>(
+fn first_holders_in(
     cube: Cube,
     others: &[(usize, &Cube)],
-    holders: &mut Holders<F>,
+    holders: &mut Holders,
     budget: &mut Budget,
     depth: usize,
 ) -> Result<(), BudgetExceeded> {
-    if holders.stopped {
-        return Ok(());
-    }
     // Nothing after the first that holds the whole cube takes any of it.
     let others = match others.iter().position(|(_, other)| cube.is_within(other)) {
         Some(last) => &others[..=last],
@@ -1655,7 +1704,7 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
     };
     if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
         let cubes: Vec<&Cube> = others.iter().map(|&(_, other)| other).collect();
-        if let Some((field, at)) = split_point(&cube, &cubes, Spans::Whole) {
+        if let Some((field, at)) = split_point(&cube, &cubes) {
             budget.charge(1)?;
             let below = IntervalSet::range(0, at - 1);
             let above = IntervalSet::range(at, u128::MAX);
@@ -1676,7 +1725,7 @@ fn first_holders_in<F: FnMut(usize) -> bool>(
     }
     let mut pieces = Pieces::new(cube);
     for &(k, other) in others {
-        if pieces.is_empty() || holders.stopped {
+        if pieces.is_empty() {
             break;
         }
         pieces.pass(other, budget, |piece| {
@@ -1718,15 +1767,24 @@ enum Fate {
 
 impl Pieces {
     fn new(cube: Cube) -> Self {
+        Self::of(vec![cube])
+    }
+
+    /// The pieces `cubes`, in order.
+    fn of(cubes: Vec<Cube>) -> Self {
         Self {
-            made: vec![cube],
-            live: vec![0],
+            live: (0..cubes.len()).collect(),
+            made: cubes,
             next: Vec::new(),
         }
     }
 
     fn is_empty(&self) -> bool {
         self.live.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.live.len()
     }
 
     /// Removes `other`: each live piece, in order, meets the fate `fate` gives it.
@@ -1810,7 +1868,7 @@ fn subtract_many(
         return Ok(());
     }
     if others.len() > DIRECT_SUBTRACTION && depth < MAX_SPLIT_DEPTH {
-        if let Some((field, at)) = split_point(&cube, others, Spans::Within) {
+        if let Some((field, at)) = split_point(&cube, others) {
             budget.charge(1)?;
             let below = IntervalSet::range(0, at - 1);
             let above = IntervalSet::range(at, u128::MAX);
@@ -1832,31 +1890,22 @@ fn subtract_many(
     subtract_all(&cube, others, out, budget)
 }
 
-/// A cut with [`Spans::Within`] must leave at least one in this many of the cubes to remove wholly on
+/// A cut ([`split_point`]) must leave at least one in this many of the cubes to remove wholly on
 /// each side. Each half takes every cube that reaches into it, so a cut that leaves a few on each side
 /// and the rest on both divides again and again with nearly all of them: a term of a long filter
 /// whose cubes to remove had dozens of TCP flag ranges each was cut into 2.5 million pieces. With a
 /// quarter on each side, each half has at most three quarters of them.
 const MIN_SHARE_APART: usize = 4;
 
-/// Which part of another cube's set in a field [`split_point`] weighs a cut against.
-#[derive(Clone, Copy)]
-enum Spans {
-    /// All of it, from its smallest value to its largest.
-    Whole,
-    /// Only what lies within the cube being cut. An address list of prefixes spread over the address
-    /// space holds only a few of them in a narrow cube, which a cut can then separate: subtractions
-    /// where each cube to remove is such a list divide down to a few cubes at a time instead of
-    /// removing dozens one by one (a third fewer instructions on a long filter).
-    Within,
-}
-
 /// Where to cut `cube` so that as many of `others` as possible lie wholly on either side, or `None` if
-/// no cut leaves one of them wholly on each side. The value returned starts the upper half.
+/// no cut leaves at least one in [`MIN_SHARE_APART`] of them wholly on each side. The value returned
+/// starts the upper half.
 ///
-/// The first holders of a space ([`first_holders_in`]) divide it with [`Spans::Whole`]: when that
-/// search stops early, which holders it has found depends on the division, and the findings name them.
-fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field, u128)> {
+/// Only what lies within the cube is weighed of each other's set in a field. An address list of
+/// prefixes spread over the address space holds only a few of them in a narrow cube, which a cut can
+/// then separate: subtractions where each cube to remove is such a list divide down to a few cubes at
+/// a time instead of removing dozens one by one (a third fewer instructions on a long filter).
+fn split_point(cube: &Cube, others: &[&Cube]) -> Option<(Field, u128)> {
     let mut best: Option<(usize, Field, u128)> = None;
     let mut cuts = Vec::with_capacity(2 * others.len());
     let mut spans = Vec::with_capacity(others.len());
@@ -1870,17 +1919,11 @@ fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field,
             continue;
         }
         spans.clear();
-        match spans_of {
-            Spans::Whole => spans.extend(others.iter().filter_map(|other| {
-                let theirs = other.get(field);
-                theirs.first().zip(theirs.last())
-            })),
-            Spans::Within => spans.extend(
-                others
-                    .iter()
-                    .filter_map(|other| other.get(field).span_within(lo, hi)),
-            ),
-        }
+        spans.extend(
+            others
+                .iter()
+                .filter_map(|other| other.get(field).span_within(lo, hi)),
+        );
         cuts.clear();
         for &(first, last) in &spans {
             if first > lo {
@@ -1902,10 +1945,7 @@ fn split_point(cube: &Cube, others: &[&Cube], spans_of: Spans) -> Option<(Field,
             best = Some((score, field, at));
         }
     }
-    let least = match spans_of {
-        Spans::Whole => 1,
-        Spans::Within => others.len().div_ceil(MIN_SHARE_APART),
-    };
+    let least = others.len().div_ceil(MIN_SHARE_APART);
     best.filter(|&(score, _, _)| score >= least)
         .map(|(_, field, at)| (field, at))
 }
@@ -1994,6 +2034,62 @@ mod tests {
         }
     }
 
+    /// The first holders found by dividing what is left, from the start or once it is in a few pieces,
+    /// are those found by taking the others one by one, told in the same order, wherever the search
+    /// stops: port ranges and source blocks that cut a space into many pieces, the last of them
+    /// sometimes the whole space.
+    #[test]
+    fn dividing_finds_the_same_first_holders() {
+        let mut next = crate::test_numbers(29);
+        let family = AddressFamily::Inet;
+        let block = |lo: u64, len: u64| {
+            IntervalSet::range(u128::from(lo) << 8, (u128::from(lo + len) << 8) - 1)
+        };
+        for round in 0..60 {
+            let mut whole = Cube::full(family);
+            whole.narrow(Field::DestinationPort, &IntervalSet::range(0, 999));
+            whole.narrow(Field::SourceAddress, &block(0, 256));
+            let space = HeaderSpace::from_cube(family, &whole);
+            let mut others: Vec<HeaderSpace> = (0..=next(80))
+                .map(|_| {
+                    let mut cube = whole.clone();
+                    let port = u128::from(next(1_000));
+                    cube.narrow(
+                        Field::DestinationPort,
+                        &IntervalSet::range(port, port + u128::from(next(200))),
+                    );
+                    cube.narrow(Field::SourceAddress, &block(next(256), 1 + next(40)));
+                    HeaderSpace::from_cube(family, &cube)
+                })
+                .collect();
+            if round % 2 == 0 {
+                others.push(space.clone());
+            }
+            let labelled = || others.iter().enumerate().map(|(k, other)| (k + 100, other));
+            for stop in [1, 2, 5, 20, usize::MAX] {
+                let search = |many_pieces| {
+                    let mut told = Vec::new();
+                    let found = space
+                        .first_holders_dividing_above(
+                            labelled(),
+                            &mut Budget::unlimited(),
+                            |k| {
+                                told.push(k);
+                                told.len() >= stop
+                            },
+                            many_pieces,
+                        )
+                        .unwrap();
+                    (found, told)
+                };
+                let one_by_one = search(usize::MAX);
+                assert!(!one_by_one.1.is_empty());
+                assert_eq!(search(0), one_by_one, "round {round}, stop {stop}");
+                assert_eq!(search(4), one_by_one, "round {round}, stop {stop}");
+            }
+        }
+    }
+
     /// Removing cubes one by one, with far more pieces made than alive (so the dead ones are let go
     /// on the way): what is left is the same.
     #[test]
@@ -2031,7 +2127,7 @@ mod tests {
     }
 
     /// A cut that leaves a few of the cubes to remove on each side and the rest on both is not taken
-    /// with [`Spans::Within`] (each half would keep nearly all of them), and is with [`Spans::Whole`].
+    /// (each half would keep nearly all of them).
     #[test]
     fn a_cut_must_set_apart_a_share_of_the_cubes() {
         let cube = Cube::full(INET).with(Field::DestinationPort, IntervalSet::range(0, 100));
@@ -2042,16 +2138,12 @@ mod tests {
         let mut others = vec![ports(0, 10), ports(90, 100)];
         others.extend((0..6).map(|_| ports(0, 100)));
         let others: Vec<&Cube> = others.iter().collect();
-        assert!(matches!(
-            split_point(&cube, &others, Spans::Whole),
-            Some((Field::DestinationPort, 11 | 90))
-        ));
-        assert_eq!(split_point(&cube, &others, Spans::Within), None);
+        assert_eq!(split_point(&cube, &others), None);
         // Two of the eight on each side: a quarter, enough.
         let mut apart = vec![ports(0, 10), ports(0, 9), ports(90, 100), ports(91, 100)];
         apart.extend((0..4).map(|_| ports(0, 100)));
         let apart: Vec<&Cube> = apart.iter().collect();
-        assert!(split_point(&cube, &apart, Spans::Within).is_some());
+        assert!(split_point(&cube, &apart).is_some());
     }
 
     /// `span_within` against the values of the set in the window, one by one: every set of up to

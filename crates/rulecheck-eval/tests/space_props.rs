@@ -520,15 +520,15 @@ proptest! {
     }
 
     #[test]
-    fn first_holders_end_at_the_first_space_holding_each_cube(
+    fn first_holders_are_the_first_in_order(
         family in family(),
         base in expr(),
         removed in prop::collection::vec(narrow_masks(), 0..40),
         at in any::<prop::sample::Index>(),
         stop in 1usize..6,
     ) {
-        // A copy of the space among the others, as a term copied from an earlier one: the others after
-        // it are left out of the search without changing what it finds, even where it stops early.
+        // A copy of the space among the others, as a term copied from an earlier one: nothing after it
+        // holds a packet first.
         let space = base.build(family);
         let mut others: Vec<HeaderSpace> = removed
             .iter()
@@ -536,18 +536,30 @@ proptest! {
             .collect();
         let copy = at.index(others.len() + 1);
         others.insert(copy, space.clone());
-        let others: Vec<&HeaderSpace> = others.iter().collect();
-        prop_assert!(space.is_within_cubes_of(others[copy]));
-        let search = |others: &[&HeaderSpace]| {
-            let mut told = 0;
-            space
-                .first_holders_until(others, &mut Budget::unlimited(), |_| {
-                    told += 1;
-                    told >= stop
-                })
-                .unwrap()
-        };
-        prop_assert_eq!(search(&others), search(&others[..=copy]));
+        // Each other, in order, with the smallest packet of what it takes of what the earlier ones left.
+        let mut left = space.clone();
+        let mut expected = Vec::new();
+        for (k, other) in others.iter().enumerate() {
+            if let Some(packet) = left.intersect(other).witness() {
+                expected.push((k * 10, packet));
+            }
+            left = left.difference(other);
+        }
+        prop_assert!(expected.iter().all(|&(k, _)| k <= copy * 10));
+        let labelled = || others.iter().enumerate().map(|(k, other)| (k * 10, other));
+        let all = space.first_holders_until(labelled(), &mut Budget::unlimited(), |_| false).unwrap();
+        prop_assert_eq!(&all, &(expected.clone(), true));
+        // Stopped at the `stop`th: the first `stop` of them, told in order.
+        let mut told = Vec::new();
+        let (some, whole) = space
+            .first_holders_until(labelled(), &mut Budget::unlimited(), |k| {
+                told.push(k);
+                told.len() >= stop
+            })
+            .unwrap();
+        prop_assert_eq!(whole, expected.len() < stop);
+        prop_assert_eq!(&some[..], &expected[..expected.len().min(stop)]);
+        prop_assert_eq!(told, some.iter().map(|&(k, _)| k).collect::<Vec<_>>());
     }
 
     #[test]

@@ -11,7 +11,7 @@ rule! {
     /// ## What it does
     /// Reports a term that can never decide a packet because earlier terms with a different action catch
     /// every packet it matches — one earlier term, or only the union of several. The finding lists the
-    /// earlier terms (the first 16 found, when more than that share it out and one of them acts
+    /// earlier terms (the first 16, in order, when more than that share it out and one of them acts
     /// differently) and gives a packet the term matches that an earlier term decides otherwise.
     ///
     /// ## Why is this bad?
@@ -32,11 +32,12 @@ rule! {
 pub struct Covered {
     /// Index of the covered rule.
     pub index: usize,
-    /// Earlier rules that catch part of its packets.
+    /// Earlier rules that catch part of its packets, in order: the first ones if [`Covered::more`].
     pub blockers: Vec<usize>,
     /// Whether some blocker acts differently.
     pub shadowed: bool,
-    /// A packet the rule matches and a blocker with a different action (else any blocker) decides.
+    /// A packet the rule matches that the first blocker with a different action (else the first
+    /// blocker) decides: the smallest such packet.
     pub witness: Option<crate::packet::Packet>,
     /// Whether every blocker was found. When the budget runs out first and no blocker found so far acts
     /// differently, whether the rule is shadowed (an error) or only redundant is not known.
