@@ -172,14 +172,14 @@ impl Walk {
                 Some(_) => {}
             }
         }
-        let uncaught = |probe: &Packet| self.catcher(probe, before, must).is_none();
-        // The first probe caught: a term inside one earlier term is told apart before the other probes.
+        // The other probes before the terms that meet the space: a point query costs a tenth of the
+        // query for all of them, and some probe shows most of the terms left that decide something.
+        if let Some(probe) = probes.find(|probe| self.catcher(probe, before, must).is_none()) {
+            return Ok(Some(probe));
+        }
         let blockers = self.blocking_terms(space, before, must);
         if self.first_container(space, &blockers, true).is_some() {
             return Ok(None);
-        }
-        if let Some(probe) = probes.find(uncaught) {
-            return Ok(Some(probe));
         }
         space.difference_all_example(
             blockers.iter().map(|&j| &self.terms[j].compiled.space),
