@@ -17,7 +17,7 @@ use crate::space::{Budget, BudgetExceeded, HeaderSpace};
 /// Cubes one analysis of one filter and family may create before it stops and says so.
 pub const CUBE_BUDGET: u64 = 4_000_000;
 
-/// Cubes a test of one term holding another may make ([`Walk::first_container`]): a term is a few
+/// Cubes a test of one term holding another may make ([`Walk::any_holds`]): a term is a few
 /// cubes, and a difference of a few cubes that grows past this is not one term holding another.
 const CONTAINER_BUDGET: u64 = 64;
 
@@ -125,26 +125,24 @@ impl Walk {
         earlier
     }
 
-    /// The position in `terms` of the first term that holds each cube of `space` in one of its own
-    /// cubes ([`HeaderSpace::is_within_cubes_of`]), or `None`. Past it, no term of `terms` holds a
-    /// packet of `space` that an earlier one does not.
+    /// Whether one of `terms` holds all of `space`: each cube of `space` in one of its own cubes
+    /// ([`HeaderSpace::is_within_cubes_of`]), or only with several of its cubes together (a term with
+    /// `port 80` is two cubes, source port 80 and the rest with destination port 80, and holds a term
+    /// with `destination-port 80` in both), tested within a small budget.
     ///
     /// Most terms that decide nothing lie inside one earlier term (a copy of it, or a broader one above
     /// it); the boxes rule out most of the others without a look at their cubes.
-    ///
-    /// With `whole`, a term that holds `space` only with several of its cubes together counts too (a
-    /// term with `port 80` is two cubes, source port 80 and the rest with destination port 80, and
-    /// holds a term with `destination-port 80` in both), tested within a small budget.
-    fn first_container(&self, space: &HeaderSpace, terms: &[usize], whole: bool) -> Option<usize> {
-        let hull = Bounds::of(space.cubes())?;
-        terms.iter().position(|&j| {
+    fn any_holds(&self, space: &HeaderSpace, terms: &[usize]) -> bool {
+        let Some(hull) = Bounds::of(space.cubes()) else {
+            return false;
+        };
+        terms.iter().any(|&j| {
             let theirs = &self.terms[j].compiled.space;
             self.index.hull_contains(j, &hull)
                 && (space.is_within_cubes_of(theirs)
-                    || whole
-                        && space
-                            .is_subset_bounded(theirs, &mut Budget::new(CONTAINER_BUDGET))
-                            .unwrap_or(false))
+                    || space
+                        .is_subset_bounded(theirs, &mut Budget::new(CONTAINER_BUDGET))
+                        .unwrap_or(false))
         })
     }
 
@@ -168,7 +166,7 @@ impl Walk {
                 // Most terms that decide nothing lie inside the first term that catches their first
                 // probe (on a filter of 20,000 generated terms, 1,884 of the 2,014 inside one earlier
                 // term): told apart without looking for every term that meets them.
-                Some(j) if self.first_container(space, &[j], true).is_some() => return Ok(None),
+                Some(j) if self.any_holds(space, &[j]) => return Ok(None),
                 Some(_) => {}
             }
         }
@@ -178,7 +176,7 @@ impl Walk {
             return Ok(Some(probe));
         }
         let blockers = self.blocking_terms(space, before, must);
-        if self.first_container(space, &blockers, true).is_some() {
+        if self.any_holds(space, &blockers) {
             return Ok(None);
         }
         space.difference_all_example(
@@ -200,9 +198,9 @@ impl Walk {
     }
 
     /// Whether [`Walk::catcher`] (counting the certain terms) finds a term for a packet of some space,
-    /// asking only `candidates`: terms before the one asked about, in order, that include every one whose boxes meet that
-    /// space's. A term that holds the packet has a box around it, which meets the space's box around it,
-    /// so the answer is the same as the index's, without a query.
+    /// asking only `candidates`: terms before the one asked about, in order, that include every one
+    /// whose boxes meet that space's. A term that holds the packet has a box around it, which meets
+    /// the space's box around it, so the answer is the same as the index's, without a query.
     pub fn caught_among(&self, packet: &Packet, candidates: &[usize]) -> bool {
         candidates.iter().any(|&j| {
             let t = &self.terms[j];

@@ -1100,6 +1100,8 @@ mod tests {
                 });
                 assert_eq!(first, None);
                 assert_eq!(asked, holding, "rule {i}, point");
+                let last = index.first_holding(&corner, i, |&j| Some(j) == holding.last().copied());
+                assert_eq!(last, holding.last().copied(), "rule {i}, point");
             }
         }
     }

@@ -1602,7 +1602,7 @@ impl HeaderSpace {
         let mut found = Vec::new();
         while !pieces.is_empty() {
             if pieces.len() > many_pieces {
-                return self.first_holders_dividing(pieces, others, &mut found, budget, enough);
+                return self.first_holders_dividing(pieces, others, found, budget, enough);
             }
             let Some((label, other)) = others.next() else {
                 break;
@@ -1629,13 +1629,14 @@ impl HeaderSpace {
         Ok((found, true))
     }
 
-    /// The rest of [`HeaderSpace::first_holders_until`] once what is left of the space is `pieces`: the
-    /// pieces divided among `others`, every holder found, then told in order.
+    /// The rest of [`HeaderSpace::first_holders_until`] once what is left of the space is `pieces` and
+    /// the holders before are `found`: the pieces divided among `others`, every holder found, then
+    /// told in order.
     fn first_holders_dividing<'a>(
         &self,
         pieces: Pieces,
         others: impl Iterator<Item = (usize, &'a HeaderSpace)>,
-        found: &mut Vec<(usize, Packet)>,
+        mut found: Vec<(usize, Packet)>,
         budget: &mut Budget,
         mut enough: impl FnMut(usize) -> bool,
     ) -> Result<(Vec<(usize, Packet)>, bool), BudgetExceeded> {
@@ -1661,11 +1662,11 @@ impl HeaderSpace {
                 let label = others[k].0;
                 found.push((label, packet_at(self.family, point)));
                 if enough(label) {
-                    return Ok((std::mem::take(found), false));
+                    return Ok((found, false));
                 }
             }
         }
-        Ok((std::mem::take(found), true))
+        Ok((found, true))
     }
 }
 
