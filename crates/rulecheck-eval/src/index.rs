@@ -176,6 +176,17 @@ impl Bounds {
         within
     }
 
+    /// Whether it contains `other` in every field but at most one.
+    pub fn contains_but_one(&self, other: &Self) -> bool {
+        let holds = |(a, b): (u128, u128), (c, d): (u128, u128)| a <= c && d <= b;
+        let mut outside = usize::from(!holds(self.addresses[0], other.addresses[0]))
+            + usize::from(!holds(self.addresses[1], other.addresses[1]));
+        for i in 0..NARROW {
+            outside += usize::from(!(self.lo[i] <= other.lo[i] && other.hi[i] <= self.hi[i]));
+        }
+        outside <= 1
+    }
+
     /// The smallest box around both.
     #[must_use]
     pub fn join(&self, other: &Self) -> Self {
@@ -1032,6 +1043,29 @@ mod tests {
     /// The lowest point of a box.
     fn low(b: &Bounds) -> [u128; FIELDS] {
         Field::ALL.map(|field| b.range(field).0)
+    }
+
+    /// A box contains another but in one field when at most one field of the other reaches outside
+    /// it, an address or a narrow field.
+    #[test]
+    fn contains_but_one_counts_the_fields_outside() {
+        let lo = [10; FIELDS];
+        let hi = [20; FIELDS];
+        let outer = Bounds::from_points(&lo, &hi);
+        assert!(outer.contains_but_one(&outer));
+        for (a, b) in [(0, 1), (0, 5), (3, 7), (2, 12)] {
+            let mut one = hi;
+            one[a] = 21;
+            assert!(outer.contains_but_one(&Bounds::from_points(&lo, &one)));
+            let mut two = lo;
+            two[a] = 9;
+            let mut high = hi;
+            high[b] = 30;
+            assert!(
+                !outer.contains_but_one(&Bounds::from_points(&two, &high)),
+                "{a} {b}"
+            );
+        }
     }
 
     #[test]
