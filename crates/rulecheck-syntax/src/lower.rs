@@ -691,6 +691,9 @@ impl<'a> Lowering<'a, '_> {
         for child in self.children(name) {
             match self.text(child) {
                 "term" => {
+                    // A long filter's terms are megabytes: grown by doubling, each copy is memory
+                    // touched for the first time.
+                    terms.reserve(self.children(child).count());
                     for term in self.children(child) {
                         terms.push(self.term(term, family));
                     }
