@@ -4,27 +4,21 @@
 //! Two boxes meet when, in every field, each one's lower bound is at most the other's upper bound. So the
 //! boxes that meet a query are, field by field, those whose lower bound is at most the query's upper one
 //! and those whose upper bound is at least the query's lower one, and each of these sets is a prefix of
-//! the boxes sorted by that bound. For every field and side the index keeps that order and, every
-//! `stride` positions, the set of the boxes before it as a bit set over box numbers (which follow rule
-//! order); a side whose boxes have fewer distinct bounds than that makes rows keeps one at the end of
-//! each bound instead, the only places a query can end. A query is a binary search per field and
-//! side, the nearest stored set with at most `stride / 2` boxes added or taken out (none for a side
-//! with a row per bound), and an AND of bit sets: its cost grows with the number of
-//! rules over 64, whatever the overlap, and its answer comes out in rule order, so "the first earlier
-//! rule that …" stops at the first answer.
-//! This is the bit-vector scheme of packet classifiers (Lakshman and Stiliadis, SIGCOMM 1998), with
-//! prefix sets in place of elementary intervals, so its memory is linear in the fields and rows kept.
-//!
-//! A field in which every box has the same bound (most fields in most filters: a rule rarely names a
-//! TTL or a fragment offset) costs one comparison.
+//! the boxes sorted by that bound. For a field and side the index keeps that order and, every `stride`
+//! positions, the set of the boxes before it as a bit set over box numbers (which follow rule order); a
+//! side whose boxes have fewer distinct bounds than that makes rows keeps one at the end of each bound
+//! instead, the only places a query can end. This is the bit-vector scheme of packet classifiers
+//! (Lakshman and Stiliadis, SIGCOMM 1998), with prefix sets in place of elementary intervals, so its
+//! memory is linear in the fields and rows kept.
 //!
 //! The addresses and the protocol tell nearly all boxes apart: the boxes their sides leave are hardly
-//! more than the answer. So a small index keeps sides for those fields only and tests the boxes they
-//! leave one by one in the others, and a query whose caller stops at an early answer (RC304, a probe's
-//! holders) is narrowed by those sides and tests each box only when the caller gets to it. Such a
-//! query takes the stored sets at or past where its passing boxes end (a superset, which the test of
-//! each box corrects) and intersects them a few words at a time, in rule order, as the caller asks:
-//! a caller that stops at the tenth of the earlier rules pays for a tenth of the sets.
+//! more than the answer. So the index keeps sides for those fields only, and tests the boxes they leave
+//! one by one in the others. A query is a binary search per side for the stored set at or past where
+//! its passing boxes end (a superset, which the test of each box corrects) and an AND of those sets a
+//! few words at a time, in rule order, as the caller asks: its answer comes out in rule order, so "the
+//! first earlier rule that …" stops at the first answer, and a caller that stops at the tenth of the
+//! earlier rules pays for a tenth of the sets. A field in which every box has the same bound (the
+//! protocol of a filter whose terms name none) costs one comparison.
 
 use crate::space::{Cube, FIELDS, Field};
 
@@ -212,19 +206,6 @@ fn groups(ranges: &[(u128, u128)], count: usize) -> impl Iterator<Item = (u128, 
         .map(|chunk| (chunk[0].0, chunk[chunk.len() - 1].1))
 }
 
-/// The boxes of a bit set, in increasing order.
-fn boxes_in(set: Vec<u64>) -> impl Iterator<Item = usize> {
-    set.into_iter().enumerate().flat_map(|(w, mut word)| {
-        std::iter::from_fn(move || {
-            (word != 0).then(|| {
-                let bit = word.trailing_zeros() as usize;
-                word &= word - 1;
-                w * 64 + bit
-            })
-        })
-    })
-}
-
 /// A query box's stored sets, one per side of [`NARROWING`] that leaves out some box: together a
 /// superset of the boxes those sides pass.
 struct Narrowed<'a> {
@@ -340,19 +321,13 @@ const NARROWING: [Field; 3] = [
     Field::Protocol,
 ];
 
-/// Boxes from which the index keeps sides for every field. Below, the boxes the sides of
-/// [`NARROWING`] leave are few enough to test one by one (a filter of 2,000 generated terms, 4,400
-/// boxes: 49 per query box, 47 of them the answer), and the other sides would cost more to build
-/// than they save; above, they are many (a filter of 20,000 terms: 515 per query box).
-const EVERY_SIDE_BOXES: usize = 8_192;
-
 /// Most boxes [`Bounds::split_of`] gives one space.
 pub const MAX_BOXES: usize = 32;
 /// Smallest number of boxes between two stored sets of a [`Side`].
 const STRIDE: usize = 64;
 /// Most stored sets per [`Side`]: above `STRIDE * MAX_ROWS` boxes the stride grows instead, so that a
-/// side's sets take at most `MAX_ROWS / 8` bytes per box (26 sides: about 830 bytes per box, less than
-/// the compiled cubes of a term).
+/// side's sets take at most `MAX_ROWS / 8` bytes per box (six sides: 192 bytes per box, less than the
+/// compiled cubes of a term).
 const MAX_ROWS: usize = 256;
 
 /// The boxes of a rule list in rule order: box numbers follow rule order.
@@ -371,13 +346,8 @@ struct RuleBoxes {
 #[derive(Clone, Debug, Default)]
 pub struct BoxIndex {
     rules: RuleBoxes,
-    /// One per field and side in which the boxes' bounds differ, in field order.
+    /// One per field of [`NARROWING`] and side in which the boxes' bounds differ, in field order.
     sides: Vec<Side>,
-    /// How many of `sides` are those of [`NARROWING`]: the first.
-    narrowing: usize,
-    /// Whether there are sides for every field; without, a query's boxes are tested one by one in the
-    /// others.
-    complete: bool,
     /// Boxes between two stored sets.
     stride: usize,
     /// Words of a bit set over every box.
@@ -720,28 +690,20 @@ impl BoxIndex {
         let count = rules.boxes.len();
         let stride = STRIDE.max((count / MAX_ROWS).next_multiple_of(64));
         let words = count.div_ceil(64).next_multiple_of(CHUNK);
-        let complete = count >= EVERY_SIDE_BOXES;
-        let fields: &[Field] = if complete { &Field::ALL } else { &NARROWING };
-        let sides = fields
+        let sides = NARROWING
             .iter()
             .flat_map(|&field| [(field, false), (field, true)])
             .filter_map(|(field, upper)| Side::new(&rules.boxes, field, upper, stride, words))
             .collect::<Vec<_>>();
-        let narrowing = sides
-            .iter()
-            .take_while(|side| NARROWING.contains(&side.field))
-            .count();
         let mut index = Self {
             rules,
             sides,
-            narrowing,
-            complete,
             stride,
             words,
             own_rows: Vec::new(),
         };
         let mut own_rows = vec![[EVERY_BOX; 2 * NARROWING.len()]; count];
-        let sides = &index.sides[..narrowing];
+        let sides = &index.sides;
         for (s, side) in sides.iter().enumerate() {
             if side.len() == 1 {
                 continue;
@@ -786,99 +748,9 @@ impl BoxIndex {
         self.rules.is_empty()
     }
 
-    /// The boxes of the rules before `before` that meet one of `query`, as a bit set over box numbers,
-    /// by every side (an index with sides for every field).
-    fn matching(&self, query: &[Bounds], before: usize) -> Vec<u64> {
-        let end = self.end_of(before);
-        if end == 0 {
-            return Vec::new();
-        }
-        let words = end.div_ceil(64);
-        // Every box before `end`: where each query box's restriction starts.
-        let every_box = |set: &mut Vec<u64>| {
-            set.clear();
-            set.resize(words, u64::MAX);
-            if !end.is_multiple_of(64) {
-                set[words - 1] = (1 << (end % 64)) - 1;
-            }
-        };
-        let mut kept = Vec::with_capacity(self.stride / 2);
-        if let [q] = query {
-            // One box (a point, a term of one box): its set is the answer.
-            let mut all = Vec::with_capacity(words);
-            every_box(&mut all);
-            if !self.restrict(q, &mut all, &mut kept) {
-                all.fill(0);
-            }
-            return all;
-        }
-        let mut all = vec![0u64; words];
-        let mut one = Vec::with_capacity(words);
-        for q in query {
-            every_box(&mut one);
-            if self.restrict(q, &mut one, &mut kept) {
-                for (a, o) in all.iter_mut().zip(&one) {
-                    *a |= o;
-                }
-            }
-        }
-        all
-    }
-
     /// The first box of rule `before` (every box if there is none).
     fn end_of(&self, before: usize) -> usize {
         self.rules.starts[before.min(self.len())] as usize
-    }
-
-    /// Removes from `set` the boxes that miss `q`; whether any is left. `kept` is room for the boxes
-    /// of `set` a side adds to its nearest stored set.
-    fn restrict(&self, q: &Bounds, set: &mut [u64], kept: &mut Vec<(usize, u64)>) -> bool {
-        for side in &self.sides {
-            let (passing, keys) = side.passing(q.range(side.field));
-            if passing == side.len() {
-                continue;
-            }
-            if passing == 0 {
-                return false;
-            }
-            // The stored set nearest `passing`, and the boxes between: added to the one below,
-            // taken out of the one above. `set` is narrowed to the stored set and then corrected for
-            // them, without a copy of the stored set.
-            let (row, stored) = if side.per_key {
-                (keys, passing)
-            } else {
-                let row = (passing + self.stride / 2) / self.stride;
-                (row, (row * self.stride).min(side.len()))
-            };
-            let words = set.len();
-            let between = |range: std::ops::Range<usize>| {
-                side.ids[range]
-                    .iter()
-                    .map(|&id| (id as usize / 64, 1u64 << (id % 64)))
-                    .filter(move |&(word, _)| word < words)
-            };
-            kept.clear();
-            if stored <= passing {
-                kept.extend(between(stored..passing).filter(|&(word, bit)| set[word] & bit != 0));
-            } else {
-                for (word, bit) in between(passing..stored) {
-                    set[word] &= !bit;
-                }
-            }
-            let mut any = 0;
-            for (s, k) in set.iter_mut().zip(&side.rows[row * self.words..]) {
-                *s &= k;
-                any |= *s;
-            }
-            for &(word, bit) in kept.iter() {
-                set[word] |= bit;
-                any |= bit;
-            }
-            if any == 0 {
-                return false;
-            }
-        }
-        set.iter().any(|&w| w != 0)
     }
 
     /// The stored sets of the sides of [`NARROWING`] that hold every box passing them for `q`: the
@@ -889,7 +761,7 @@ impl BoxIndex {
             rows: [&[]; 2 * NARROWING.len()],
             count: 0,
         };
-        for side in &self.sides[..self.narrowing] {
+        for side in &self.sides {
             let (passing, keys) = side.passing(q.range(side.field));
             if passing == 0 {
                 return None;
@@ -920,7 +792,7 @@ impl BoxIndex {
             rows: [&[]; 2 * NARROWING.len()],
             count: 0,
         };
-        for (side, &row) in self.sides[..self.narrowing].iter().zip(&self.own_rows[b]) {
+        for (side, &row) in self.sides.iter().zip(&self.own_rows[b]) {
             if row != EVERY_BOX {
                 narrowed.rows[narrowed.count] =
                     &side.rows[usize::from(row) * self.words..][..self.words];
@@ -928,11 +800,6 @@ impl BoxIndex {
             }
         }
         narrowed
-    }
-
-    /// The rules of the boxes in `set`, in increasing order and once each.
-    fn rules_of(&self, set: Vec<u64>) -> impl Iterator<Item = usize> + '_ {
-        self.owners(boxes_in(set))
     }
 
     /// The rules of `boxes` (in increasing order), once each.
@@ -1001,24 +868,15 @@ impl BoxIndex {
         self.meeting(plans, query, before)
     }
 
-    /// [`BoxIndex::overlapping`] of the boxes of rule `i`.
+    /// [`BoxIndex::overlapping_rule_lazily`], appended to `out`.
     pub fn overlapping_rule(&self, i: usize, before: usize, out: &mut Vec<usize>) {
-        if self.complete {
-            out.extend(self.rules_of(self.matching(self.boxes(i), before)));
-        } else {
-            out.extend(self.overlapping_rule_lazily(i, before));
-        }
+        out.extend(self.overlapping_rule_lazily(i, before));
     }
 
     /// Appends to `out`, in increasing order and once each, every rule before `before` with a box that
-    /// meets one of `query`. An index with sides for every field finds them by all of them; a small one
-    /// by those of the addresses and the protocol and then box by box.
+    /// meets one of `query` ([`BoxIndex::overlapping_lazily`]).
     pub fn overlapping(&self, query: &[Bounds], before: usize, out: &mut Vec<usize>) {
-        if self.complete {
-            out.extend(self.rules_of(self.matching(query, before)));
-        } else {
-            out.extend(self.overlapping_lazily(query, before));
-        }
+        out.extend(self.overlapping_lazily(query, before));
     }
 }
 
@@ -1080,9 +938,9 @@ mod tests {
     }
 
     fn finds_exactly_the_earlier_overlapping_boxes_at(offset: u128, ports: u128) {
-        // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan. Too
-        // few boxes for sides in every field: the ports are tested box by box, and the protocols
-        // (as many values as the ports) make sides with a row per value or rows every stride.
+        // A pseudo-random mix of narrow and wide boxes; the index must agree with a linear scan. The
+        // ports are tested box by box, and the protocols (as many values as the ports) make sides
+        // with a row per value or rows every stride.
         let mut next = numbers(7);
         let rules: Vec<Vec<Bounds>> = (0..500)
             .map(|i| {
@@ -1108,7 +966,6 @@ mod tests {
             })
             .collect();
         let index = BoxIndex::new(rules.clone());
-        assert!(!index.complete);
         let per_key = index.sides.iter().filter(|side| side.per_key).count();
         assert_eq!(
             per_key > 0,
@@ -1202,7 +1059,7 @@ mod tests {
             })
             .collect();
         let index = BoxIndex::new(rules.clone());
-        assert!(index.stride > STRIDE && index.complete);
+        assert!(index.stride > STRIDE);
         for i in (0..count).step_by(count / 40) {
             let query = &rules[i];
             let expected: Vec<usize> = (0..i)
@@ -1216,19 +1073,12 @@ mod tests {
         }
     }
 
-    /// Every query of rule `i`'s boxes (its own, as queried from outside, eagerly and lazily) finds
-    /// `expected`, the earlier rules a scan finds.
+    /// Both queries of rule `i`'s boxes (as queried from outside, and by its own boxes from where the
+    /// index placed them) find `expected`, the earlier rules a scan finds.
     fn finds_by_every_query(index: &BoxIndex, i: usize, expected: &[usize]) {
-        let query = index.boxes(i);
         let mut found = Vec::new();
-        index.overlapping(query, i, &mut found);
+        index.overlapping(index.boxes(i), i, &mut found);
         assert_eq!(found, expected, "rule {i}");
-        // Narrowed by the addresses' and the protocol's sides, the other fields tested box by box.
-        let narrowed: Vec<usize> = index.overlapping_lazily(query, i).collect();
-        assert_eq!(narrowed, expected, "rule {i}, narrowed");
-        // By the rule's own boxes, from where the index placed them.
-        let own: Vec<usize> = index.overlapping_rule_lazily(i, i).collect();
-        assert_eq!(own, expected, "rule {i}, own boxes");
         found.clear();
         index.overlapping_rule(i, i, &mut found);
         assert_eq!(found, expected, "rule {i}, own boxes");
